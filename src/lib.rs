@@ -1,0 +1,44 @@
+//! # defender-siem
+//!
+//! Pull Microsoft Defender for Endpoint alerts out of many customer tenants
+//! and forward them to the SIEM a Managed Security Service Provider runs.
+//!
+//! This release holds the foundation: typed, lossless alert models and
+//! fault-isolated page parsing ([`models`]), and the cloud host tables
+//! ([`cloud`]). The client, the simulator, the sinks and the forwarder build
+//! on them.
+//!
+//! ```
+//! use defender_siem::models::{parse_page, Alert, Severity};
+//!
+//! let body = br#"{"value":[{"id":"da1","severity":"High","title":"Mimikatz"}]}"#;
+//! let page = parse_page::<Alert>(body)?;
+//! for parsed in page.parsed() {
+//!     if parsed.alert.severity >= Some(Severity::Medium) {
+//!         // `parsed.raw` holds the exact bytes the API sent.
+//!         assert_eq!(parsed.raw.get(), r#"{"id":"da1","severity":"High","title":"Mimikatz"}"#);
+//!     }
+//! }
+//! # Ok::<(), defender_siem::Error>(())
+//! ```
+//!
+//! ## Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `splunk` | yes | the Splunk HTTP Event Collector sink |
+//! | `sentinel` | yes | the Microsoft Sentinel (Logs Ingestion API) sink |
+//! | `syslog` | yes | the syslog sink (UDP, TCP, TLS) |
+//! | `email` | no | e-mail notification rules over SMTP |
+//! | `simulator` | no | a local Defender API and Entra token endpoint |
+//!
+//! The sink and simulator features are reserved now and fill in as those
+//! modules land.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod cloud;
+mod error;
+pub mod models;
+
+pub use error::{Error, Result};

@@ -1,0 +1,238 @@
+//! [`Timestamp`]: a UTC instant that reads every form Defender sends.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Timelike, Utc};
+use serde::de::{Deserialize, Deserializer, Visitor};
+use serde::{Serialize, Serializer};
+
+/// A UTC instant from a Defender payload.
+///
+/// Defender writes 0 to 7 fractional digits (`2021-01-26T20:33:59.2Z`,
+/// `2021-01-26T20:33:57.7220239Z`), sometimes `+00:00` instead of `Z`, and
+/// older payloads leave the zone out. All of these parse; a missing zone
+/// means UTC, and any other offset is converted to UTC. Written back, a
+/// timestamp is always `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with the shortest
+/// fraction that keeps the instant, so `.2000000Z` comes back as `.2Z`.
+///
+/// ```
+/// use defender_siem::models::Timestamp;
+///
+/// let a: Timestamp = "2021-01-26T20:33:59.2Z".parse()?;
+/// let b: Timestamp = "2021-01-26T20:33:59.2000000+00:00".parse()?;
+/// assert_eq!(a, b);
+/// assert_eq!(a.to_string(), "2021-01-26T20:33:59.2Z");
+/// # Ok::<(), defender_siem::models::TimestampError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(DateTime<Utc>);
+
+/// A string that is not a timestamp Defender could have sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not an ISO 8601 / RFC 3339 timestamp")]
+pub struct TimestampError {
+    value: String,
+}
+
+impl Timestamp {
+    /// Wraps a chrono instant.
+    pub fn from_datetime(instant: DateTime<Utc>) -> Self {
+        Timestamp(instant)
+    }
+
+    /// The instant as a chrono value.
+    pub fn as_datetime(&self) -> DateTime<Utc> {
+        self.0
+    }
+
+    /// Seconds since the Unix epoch, with the fraction (for Splunk's `time`).
+    pub fn unix_seconds_f64(&self) -> f64 {
+        self.0.timestamp() as f64 + f64::from(self.0.timestamp_subsec_nanos()) / 1e9
+    }
+
+    /// Milliseconds since the Unix epoch (for CEF and OCSF).
+    pub fn unix_millis(&self) -> i64 {
+        self.0.timestamp_millis()
+    }
+
+    /// Parses one of the forms described on the type.
+    pub fn parse(value: &str) -> Result<Self, TimestampError> {
+        let trimmed = value.trim();
+        if let Ok(with_zone) = DateTime::parse_from_rfc3339(trimmed) {
+            return Ok(Timestamp(with_zone.with_timezone(&Utc)));
+        }
+        // No zone at all: Defender's older payloads mean UTC.
+        NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f")
+            .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%d %H:%M:%S%.f"))
+            .map(|naive| Timestamp(Utc.from_utc_datetime(&naive)))
+            .map_err(|_| TimestampError {
+                value: value.chars().take(64).collect(),
+            })
+    }
+
+    /// Writes the normalized form into `buf` and returns it as a `&str`.
+    fn write_normalized<'b>(&self, buf: &'b mut [u8; 40]) -> &'b str {
+        use chrono::Datelike as _;
+        let t = self.0;
+        let mut out = Cursor {
+            buf: &mut *buf,
+            len: 0,
+        };
+        // Years outside 0..=9999 cannot come from Defender; print the low
+        // four digits rather than fail.
+        out.digits(t.year().rem_euclid(10_000) as u32, 4);
+        out.byte(b'-');
+        out.digits(t.month(), 2);
+        out.byte(b'-');
+        out.digits(t.day(), 2);
+        out.byte(b'T');
+        out.digits(t.hour(), 2);
+        out.byte(b':');
+        out.digits(t.minute(), 2);
+        out.byte(b':');
+        out.digits(t.second(), 2);
+        // A leap second shows as nanos >= 1e9; keep the fraction part only.
+        let mut nanos = t.nanosecond() % 1_000_000_000;
+        if nanos != 0 {
+            out.byte(b'.');
+            let mut width = 9;
+            while nanos % 10 == 0 {
+                nanos /= 10;
+                width -= 1;
+            }
+            out.digits(nanos, width);
+        }
+        out.byte(b'Z');
+        let len = out.len;
+        // Only ASCII digits and separators were written above.
+        std::str::from_utf8(&buf[..len]).unwrap_or("")
+    }
+}
+
+/// A tiny writer over a fixed stack buffer (no allocation per timestamp).
+struct Cursor<'b> {
+    buf: &'b mut [u8; 40],
+    len: usize,
+}
+
+impl Cursor<'_> {
+    fn byte(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    fn digits(&mut self, mut value: u32, width: usize) {
+        for i in (0..width).rev() {
+            self.buf[self.len + i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        self.len += width;
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    fn from(instant: DateTime<Utc>) -> Self {
+        Timestamp(instant)
+    }
+}
+
+impl From<Timestamp> for DateTime<Utc> {
+    fn from(ts: Timestamp) -> Self {
+        ts.0
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimestampError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Timestamp::parse(s)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 40];
+        f.write_str(self.write_normalized(&mut buf))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; 40];
+        s.serialize_str(self.write_normalized(&mut buf))
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TimestampVisitor;
+        impl Visitor<'_> for TimestampVisitor {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an ISO 8601 timestamp string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Timestamp::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(TimestampVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_to_seven_fraction_digits_parse_to_the_same_instant() {
+        let forms = [
+            "2021-01-26T20:33:59Z",
+            "2021-01-26T20:33:59.0Z",
+            "2021-01-26T20:33:59.00Z",
+            "2021-01-26T20:33:59.000Z",
+            "2021-01-26T20:33:59.0000Z",
+            "2021-01-26T20:33:59.00000Z",
+            "2021-01-26T20:33:59.000000Z",
+            "2021-01-26T20:33:59.0000000Z",
+            "2021-01-26T20:33:59+00:00",
+            "2021-01-26T20:33:59.0000000+00:00",
+            "2021-01-26T20:33:59",
+            "2021-01-26T21:33:59+01:00",
+        ];
+        let first = Timestamp::parse(forms[0]).unwrap();
+        for form in forms {
+            assert_eq!(Timestamp::parse(form).unwrap(), first, "{form}");
+        }
+    }
+
+    #[test]
+    fn seven_digits_keep_their_hundred_nanoseconds() {
+        let ts = Timestamp::parse("2021-01-26T20:33:57.7220239Z").unwrap();
+        assert_eq!(ts.as_datetime().nanosecond(), 722_023_900);
+        assert_eq!(ts.to_string(), "2021-01-26T20:33:57.7220239Z");
+    }
+
+    #[test]
+    fn normalized_form_trims_trailing_zeros() {
+        let ts = Timestamp::parse("2024-05-02T09:14:05.2000000+00:00").unwrap();
+        assert_eq!(ts.to_string(), "2024-05-02T09:14:05.2Z");
+        let whole = Timestamp::parse("2024-05-02T09:14:05.000Z").unwrap();
+        assert_eq!(whole.to_string(), "2024-05-02T09:14:05Z");
+    }
+
+    #[test]
+    fn garbage_is_rejected_with_the_value_named() {
+        let err = Timestamp::parse("yesterday").unwrap_err();
+        assert!(err.to_string().contains("`yesterday`"));
+        assert!(Timestamp::parse("2021-13-40T00:00:00Z").is_err());
+        assert!(Timestamp::parse("").is_err());
+    }
+
+    #[test]
+    fn epoch_helpers() {
+        let ts = Timestamp::parse("1970-01-01T00:00:01.5Z").unwrap();
+        assert_eq!(ts.unix_millis(), 1500);
+        assert!((ts.unix_seconds_f64() - 1.5).abs() < 1e-9);
+    }
+}

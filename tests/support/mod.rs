@@ -1,0 +1,57 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use defender_siem::models::Timestamp;
+use serde_json::Value;
+
+/// `../shared/fixtures/real`, next to the repository.
+pub fn real_fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real")
+}
+
+/// The bytes of one real fixture.
+pub fn real_fixture(name: &str) -> Vec<u8> {
+    let path = real_fixture_dir().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The bytes of one of our own fixtures in `tests/fixtures/`.
+pub fn own_fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Asserts two JSON documents are equal, where strings that are both
+/// timestamps may differ in form but must be the same instant.
+pub fn assert_same_document(expected: &Value, actual: &Value, at: &str) {
+    match (expected, actual) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut keys_a: Vec<_> = a.keys().collect();
+            let mut keys_b: Vec<_> = b.keys().collect();
+            keys_a.sort();
+            keys_b.sort();
+            assert_eq!(keys_a, keys_b, "{at}: members differ");
+            for (k, v) in a {
+                assert_same_document(v, &b[k], &format!("{at}.{k}"));
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            assert_eq!(a.len(), b.len(), "{at}: array lengths differ");
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                assert_same_document(x, y, &format!("{at}[{i}]"));
+            }
+        }
+        (Value::String(a), Value::String(b)) if a != b => {
+            let (ta, tb) = (a.parse::<Timestamp>(), b.parse::<Timestamp>());
+            assert!(
+                matches!((&ta, &tb), (Ok(x), Ok(y)) if x == y),
+                "{at}: {a:?} != {b:?}"
+            );
+        }
+        _ => assert_eq!(expected, actual, "{at}"),
+    }
+}
