@@ -37,8 +37,14 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod auth;
 pub mod cloud;
 mod error;
 pub mod models;
+pub mod retry;
+mod secret;
+mod tenant;
 
 pub use error::{Error, Result};
+pub use secret::Secret;
+pub use tenant::{TenantId, TenantInfo};

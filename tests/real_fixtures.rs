@@ -3,6 +3,8 @@
 //! exactly, and serialize its typed view back to an equal JSON document
 //! (timestamps compared as instants).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use defender_siem::models::{

@@ -301,25 +301,26 @@ evidence_kind! {
 /// One Graph evidence item, chosen by its `@odata.type`.
 ///
 /// A kind this crate does not model (or an item without `@odata.type`) is
-/// kept whole as [`GraphEvidence::Unknown`].
+/// kept whole as [`GraphEvidence::Unknown`]. The typed kinds are boxed, as
+/// they differ a lot in size.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 #[allow(missing_docs)]
 pub enum GraphEvidence {
-    Device(DeviceEvidence),
-    File(FileEvidence),
-    Process(ProcessEvidence),
-    Ip(IpEvidence),
-    Url(UrlEvidence),
-    User(UserEvidence),
-    RegistryKey(RegistryKeyEvidence),
-    RegistryValue(RegistryValueEvidence),
-    Mailbox(MailboxEvidence),
-    MailCluster(MailClusterEvidence),
-    AnalyzedMessage(AnalyzedMessageEvidence),
-    CloudApplication(CloudApplicationEvidence),
-    OauthApplication(OauthApplicationEvidence),
-    SecurityGroup(SecurityGroupEvidence),
+    Device(Box<DeviceEvidence>),
+    File(Box<FileEvidence>),
+    Process(Box<ProcessEvidence>),
+    Ip(Box<IpEvidence>),
+    Url(Box<UrlEvidence>),
+    User(Box<UserEvidence>),
+    RegistryKey(Box<RegistryKeyEvidence>),
+    RegistryValue(Box<RegistryValueEvidence>),
+    Mailbox(Box<MailboxEvidence>),
+    MailCluster(Box<MailClusterEvidence>),
+    AnalyzedMessage(Box<AnalyzedMessageEvidence>),
+    CloudApplication(Box<CloudApplicationEvidence>),
+    OauthApplication(Box<OauthApplicationEvidence>),
+    SecurityGroup(Box<SecurityGroupEvidence>),
     /// A kind this crate does not model, kept as it came.
     Unknown(Value),
 }
@@ -389,20 +390,26 @@ impl<'de> Deserialize<'de> for GraphEvidence {
             serde_json::from_value(value).map_err(|e| E::custom(format_args!("{kind}: {e}")))
         }
         Ok(match kind {
-            "deviceEvidence" => GraphEvidence::Device(typed(kind, value)?),
-            "fileEvidence" => GraphEvidence::File(typed(kind, value)?),
-            "processEvidence" => GraphEvidence::Process(typed(kind, value)?),
-            "ipEvidence" => GraphEvidence::Ip(typed(kind, value)?),
-            "urlEvidence" => GraphEvidence::Url(typed(kind, value)?),
-            "userEvidence" => GraphEvidence::User(typed(kind, value)?),
-            "registryKeyEvidence" => GraphEvidence::RegistryKey(typed(kind, value)?),
-            "registryValueEvidence" => GraphEvidence::RegistryValue(typed(kind, value)?),
-            "mailboxEvidence" => GraphEvidence::Mailbox(typed(kind, value)?),
-            "mailClusterEvidence" => GraphEvidence::MailCluster(typed(kind, value)?),
-            "analyzedMessageEvidence" => GraphEvidence::AnalyzedMessage(typed(kind, value)?),
-            "cloudApplicationEvidence" => GraphEvidence::CloudApplication(typed(kind, value)?),
-            "oauthApplicationEvidence" => GraphEvidence::OauthApplication(typed(kind, value)?),
-            "securityGroupEvidence" => GraphEvidence::SecurityGroup(typed(kind, value)?),
+            "deviceEvidence" => GraphEvidence::Device(Box::new(typed(kind, value)?)),
+            "fileEvidence" => GraphEvidence::File(Box::new(typed(kind, value)?)),
+            "processEvidence" => GraphEvidence::Process(Box::new(typed(kind, value)?)),
+            "ipEvidence" => GraphEvidence::Ip(Box::new(typed(kind, value)?)),
+            "urlEvidence" => GraphEvidence::Url(Box::new(typed(kind, value)?)),
+            "userEvidence" => GraphEvidence::User(Box::new(typed(kind, value)?)),
+            "registryKeyEvidence" => GraphEvidence::RegistryKey(Box::new(typed(kind, value)?)),
+            "registryValueEvidence" => GraphEvidence::RegistryValue(Box::new(typed(kind, value)?)),
+            "mailboxEvidence" => GraphEvidence::Mailbox(Box::new(typed(kind, value)?)),
+            "mailClusterEvidence" => GraphEvidence::MailCluster(Box::new(typed(kind, value)?)),
+            "analyzedMessageEvidence" => {
+                GraphEvidence::AnalyzedMessage(Box::new(typed(kind, value)?))
+            }
+            "cloudApplicationEvidence" => {
+                GraphEvidence::CloudApplication(Box::new(typed(kind, value)?))
+            }
+            "oauthApplicationEvidence" => {
+                GraphEvidence::OauthApplication(Box::new(typed(kind, value)?))
+            }
+            "securityGroupEvidence" => GraphEvidence::SecurityGroup(Box::new(typed(kind, value)?)),
             _ if value.is_object() => GraphEvidence::Unknown(value),
             _ => return Err(D::Error::custom("an evidence item must be a JSON object")),
         })

@@ -1,0 +1,98 @@
+//! Tokens: the [`TokenProvider`] trait every credential implements.
+//!
+//! A provider hands out an [`AccessToken`] for a (tenant, scope) pair, for
+//! example the customer tenant and `https://api.securitycenter.microsoft.com/.default`.
+//! The client and the HTTP sinks take an `Arc<dyn TokenProvider>`, so tests
+//! can pass [`StaticTokenProvider`].
+
+mod static_token;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::Result;
+use crate::secret::Secret;
+use crate::tenant::TenantId;
+
+pub use static_token::StaticTokenProvider;
+
+/// A bearer token and when it stops working.
+#[derive(Clone)]
+pub struct AccessToken {
+    token: Secret,
+    expires_at: DateTime<Utc>,
+}
+
+impl AccessToken {
+    /// A token valid until `expires_at`.
+    pub fn new(token: impl Into<Secret>, expires_at: DateTime<Utc>) -> Self {
+        AccessToken {
+            token: token.into(),
+            expires_at,
+        }
+    }
+
+    /// The token itself (for the `Authorization` header only).
+    pub fn secret(&self) -> &Secret {
+        &self.token
+    }
+
+    /// When the token expires.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
+    /// True when the token expires within `margin` of `now`.
+    pub fn expires_within(&self, now: DateTime<Utc>, margin: chrono::Duration) -> bool {
+        self.expires_at - margin <= now
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("token", &self.token)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Something that can get a token for a tenant and scope.
+///
+/// Implementations must be cheap to call repeatedly (cache inside) and must
+/// never log or return the credential in an error.
+#[async_trait]
+pub trait TokenProvider: Send + Sync + fmt::Debug {
+    /// A token for `tenant`, valid for `scope` (for example
+    /// `https://api.securitycenter.microsoft.com/.default`).
+    async fn token(&self, tenant: &TenantId, scope: &str) -> Result<AccessToken>;
+
+    /// Forgets a cached token after an API rejected it (HTTP 401), so the
+    /// next [`TokenProvider::token`] call fetches a fresh one.
+    fn invalidate(&self, _tenant: &TenantId, _scope: &str) {}
+}
+
+#[async_trait]
+impl<T: TokenProvider + ?Sized> TokenProvider for Arc<T> {
+    async fn token(&self, tenant: &TenantId, scope: &str) -> Result<AccessToken> {
+        (**self).token(tenant, scope).await
+    }
+
+    fn invalidate(&self, tenant: &TenantId, scope: &str) {
+        (**self).invalidate(tenant, scope)
+    }
+}
+
+#[async_trait]
+impl<T: TokenProvider + ?Sized> TokenProvider for Box<T> {
+    async fn token(&self, tenant: &TenantId, scope: &str) -> Result<AccessToken> {
+        (**self).token(tenant, scope).await
+    }
+
+    fn invalidate(&self, tenant: &TenantId, scope: &str) {
+        (**self).invalidate(tenant, scope)
+    }
+}
