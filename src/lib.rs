@@ -46,5 +46,10 @@ mod secret;
 mod tenant;
 
 pub use error::{Error, Result};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 pub use secret::Secret;
 pub use tenant::{TenantId, TenantInfo};

@@ -21,6 +21,7 @@
 //!   [`MalformedAlert`] naming its index, id and JSON path; the others parse.
 
 mod alert;
+mod compact;
 mod enums;
 mod evidence;
 mod fields;
@@ -32,6 +33,7 @@ mod page;
 mod timestamp;
 
 pub use alert::{Alert, Comment, LoggedOnUser, RelatedUser};
+pub use compact::compact_json_into;
 pub use enums::{
     AlertStatus, Classification, DetectionSource, Determination, EntityType, InvestigationState,
     Severity,

@@ -170,7 +170,12 @@ impl PageError {
             PageErrorKind::Shape
         };
         let local = &input[base.min(input.len())..];
-        let offset = base + byte_offset(local, e.line(), e.column());
+        // At end of input the reader stopped where more was expected: the end.
+        let offset = if e.is_eof() {
+            input.len()
+        } else {
+            base + byte_offset(local, e.line(), e.column())
+        };
         let (line, column) = line_column(input, offset);
         PageError {
             kind,
@@ -312,19 +317,24 @@ pub fn parse_records<T: DeserializeOwned>(input: &[u8]) -> Result<Page<T>, PageE
     let mut page = Page::empty();
     let mut start = 0;
     while start < input.len() {
-        let rest = &input[start..];
-        let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
+        let mut stream =
+            serde_json::Deserializer::from_slice(&input[start..]).into_iter::<&RawValue>();
         loop {
+            // Where the value about to be read begins (after whitespace).
+            let value_start = start + stream.byte_offset();
             match stream.next() {
                 None => {
                     start = input.len();
                     break;
                 }
                 Some(Ok(raw)) => add_value(&mut page, raw),
-                Some(Err(e)) => {
-                    let err = PageError::from_json(input, start, &e);
-                    let resume = next_line_start(input, err.offset.max(start + 1));
-                    page.skipped.push(err);
+                Some(Err(_)) => {
+                    // serde_json may have read on into the following lines
+                    // (a cut-off line is continued by the next one), so
+                    // resume at the first line after the start of the broken
+                    // value, and describe the problem within that stretch.
+                    let resume = next_line_start(input, value_start + 1);
+                    page.skipped.push(stretch_error(input, value_start, resume));
                     start = resume;
                     break;
                 }
@@ -338,6 +348,18 @@ pub fn parse_records<T: DeserializeOwned>(input: &[u8]) -> Result<Page<T>, PageE
         return Err(first.clone());
     }
     Ok(page)
+}
+
+/// The error of reading `input[from..to]` as one JSON value.
+fn stretch_error(input: &[u8], from: usize, to: usize) -> PageError {
+    // Leave the line break out, so a cut-off line's error points at its end.
+    let end = from + input[from..to].trim_ascii_end().len();
+    match serde_json::from_slice::<&RawValue>(&input[from..end]) {
+        Err(e) => PageError::from_json(&input[..end], from, &e),
+        // The stretch alone is valid JSON; it only failed together with what
+        // followed it, which is then the problem.
+        Ok(_) => PageError::shape(input, to, "unexpected data after a JSON value"),
+    }
 }
 
 fn add_value<T: DeserializeOwned>(page: &mut Page<T>, raw: &RawValue) {

@@ -153,7 +153,7 @@ impl FromStr for Timestamp {
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut buf = [0u8; 40];
-        f.write_str(self.write_normalized(&mut buf))
+        f.pad(self.write_normalized(&mut buf))
     }
 }
 
