@@ -215,3 +215,47 @@ fn portal_links_per_cloud() {
         "http://127.0.0.1:9000/portal/alerts/x?tid=t-1"
     );
 }
+
+#[test]
+fn graph_evidence_unknown_kinds_are_kept_whole() {
+    use defender_siem::models::{GraphAlert, GraphEvidence};
+    let body = br##"{"value":[{"id":"g1","severity":"high","evidence":[
+        {"@odata.type":"#microsoft.graph.security.kubernetesPodEvidence","name":"pod-1","containers":[{"name":"c"}]},
+        {"verdict":"malicious"},
+        {"@odata.type":"#microsoft.graph.security.urlEvidence","url":"http://x.example/a b","verdict":"suspicious","futureMember":[1]}
+    ]}]}"##;
+    let page = parse_page::<GraphAlert>(body).unwrap();
+    let alert = &page.parsed().next().unwrap().alert;
+    let evidence = alert.evidence.as_deref().unwrap();
+    assert!(matches!(&evidence[0], GraphEvidence::Unknown(v) if v["containers"][0]["name"] == "c"));
+    assert_eq!(
+        evidence[0].odata_type(),
+        Some("#microsoft.graph.security.kubernetesPodEvidence")
+    );
+    assert!(matches!(&evidence[1], GraphEvidence::Unknown(_)));
+    let GraphEvidence::Url(url) = &evidence[2] else {
+        panic!("{:?}", evidence[2])
+    };
+    assert_eq!(url.url.as_deref(), Some("http://x.example/a b"));
+    assert!(url.extra.contains_key("futureMember"));
+    assert_eq!(alert.severity.as_ref().unwrap().to_mde(), Severity::High);
+
+    let original: Value = serde_json::from_slice(body).unwrap();
+    let written = serde_json::to_value(alert).unwrap();
+    assert_same_document(&original["value"][0], &written, "graph");
+}
+
+#[test]
+fn graph_evidence_of_a_known_kind_with_a_wrong_type_is_reported() {
+    use defender_siem::models::GraphAlert;
+    let body = br##"{"value":[
+        {"id":"g1","evidence":[{"@odata.type":"#microsoft.graph.security.processEvidence","processId":"x"}]},
+        {"id":"g2","evidence":[]}
+    ]}"##;
+    let page = parse_page::<GraphAlert>(body).unwrap();
+    let bad = page.malformed().next().unwrap();
+    assert_eq!((bad.index(), bad.id()), (0, Some("g1")));
+    assert!(bad.path().starts_with("$.evidence[0]"), "{bad}");
+    assert!(bad.message().contains("processEvidence"), "{bad}");
+    assert_eq!(page.parsed().count(), 1);
+}
