@@ -22,6 +22,15 @@ pub enum Error {
     /// One alert could not be read into its typed view.
     #[error(transparent)]
     MalformedAlert(#[from] Box<MalformedAlert>),
+    /// A checkpoint could not be loaded or saved. The forwarder stops that
+    /// (tenant, sink) pair rather than start it over.
+    #[error("checkpoint of {key}: {message}")]
+    Checkpoint {
+        /// Which checkpoint (tenant and sink).
+        key: String,
+        /// What went wrong, naming the file where there is one.
+        message: String,
+    },
     /// Reading or writing a local file failed.
     #[error("{what}: {source}")]
     Io {
@@ -37,7 +46,10 @@ impl Error {
     /// Whether the same call may succeed if tried again later.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Config(_) | Error::Page(_) | Error::MalformedAlert(_) => false,
+            Error::Config(_)
+            | Error::Page(_)
+            | Error::MalformedAlert(_)
+            | Error::Checkpoint { .. } => false,
             Error::Io { source, .. } => matches!(
                 source.kind(),
                 std::io::ErrorKind::Interrupted

@@ -38,6 +38,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
+pub mod checkpoint;
 pub mod cloud;
 mod error;
 pub mod models;

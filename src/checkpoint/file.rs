@@ -1,0 +1,219 @@
+//! [`FileCheckpointStore`]: one JSON file per (tenant, sink), written
+//! atomically and readable only by the owner.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::{Checkpoint, CheckpointKey, CheckpointStore, SeenWindow};
+use crate::error::{Error, Result};
+use crate::models::Timestamp;
+
+/// The only file format version this crate writes and reads.
+const FORMAT_VERSION: u32 = 1;
+const FORMAT_NAME: &str = "defender-siem/checkpoint";
+
+/// Stores each checkpoint as `<dir>/<tenant>__<sink>.json`.
+///
+/// Writes go to a temporary file in the same directory, which is flushed to
+/// disk (`fsync`) and then renamed over the old file, and the directory is
+/// synced too: a crash leaves the old or the new checkpoint, never a torn
+/// one. Files are created with mode 0600 and the directory with 0700 (on
+/// Unix). A file that exists but cannot be read, is not valid JSON, has an
+/// unknown version or belongs to another (tenant, sink) is an error naming
+/// the file; it is never treated as "no checkpoint".
+///
+/// ```no_run
+/// # async fn run() -> defender_siem::Result<()> {
+/// use defender_siem::checkpoint::{CheckpointKey, CheckpointStore, FileCheckpointStore};
+/// use defender_siem::TenantId;
+///
+/// let store = FileCheckpointStore::new("./checkpoints")?;
+/// let key = CheckpointKey::new(TenantId::new("contoso.onmicrosoft.com")?, "splunk")?;
+/// let checkpoint = store.load(&key).await?; // None on the first run
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileCheckpointStore {
+    dir: PathBuf,
+}
+
+/// The file's layout.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CheckpointFile {
+    format: String,
+    version: u32,
+    tenant: String,
+    sink: String,
+    watermark: Option<Timestamp>,
+    seen: SeenWindow,
+}
+
+impl FileCheckpointStore {
+    /// A store under `dir`, created (mode 0700) when missing.
+    pub fn new(dir: impl Into<PathBuf>) -> Result<Self> {
+        let dir = dir.into();
+        create_private_dir(&dir).map_err(|e| {
+            Error::io(
+                format!("cannot create checkpoint directory {}", dir.display()),
+                e,
+            )
+        })?;
+        Ok(FileCheckpointStore { dir })
+    }
+
+    /// The file that holds the checkpoint of `key`.
+    pub fn path_of(&self, key: &CheckpointKey) -> PathBuf {
+        // Tenant ids hold no `_` and sink names no `/`, so the name is
+        // unambiguous and stays inside `dir`.
+        self.dir
+            .join(format!("{}__{}.json", key.tenant(), key.sink()))
+    }
+}
+
+#[async_trait]
+impl CheckpointStore for FileCheckpointStore {
+    async fn load(&self, key: &CheckpointKey) -> Result<Option<Checkpoint>> {
+        let path = self.path_of(key);
+        let key = key.clone();
+        blocking(move || read_checkpoint(&path, &key)).await
+    }
+
+    async fn save(&self, key: &CheckpointKey, checkpoint: &Checkpoint) -> Result<()> {
+        let path = self.path_of(key);
+        let file = CheckpointFile {
+            format: FORMAT_NAME.to_owned(),
+            version: FORMAT_VERSION,
+            tenant: key.tenant().to_string(),
+            sink: key.sink().to_owned(),
+            watermark: checkpoint.watermark,
+            seen: checkpoint.seen.clone(),
+        };
+        let bytes = serde_json::to_vec_pretty(&file).map_err(|e| Error::Checkpoint {
+            key: key.to_string(),
+            message: format!("cannot encode the checkpoint: {e}"),
+        })?;
+        let key_text = key.to_string();
+        blocking(move || {
+            write_atomically(&path, &bytes).map_err(|e| Error::Checkpoint {
+                key: key_text,
+                message: format!("cannot write {}: {e}", path.display()),
+            })
+        })
+        .await
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Checkpoint {
+            key: "file store".to_owned(),
+            message: format!("the checkpoint task failed: {e}"),
+        })?
+}
+
+fn read_checkpoint(path: &Path, key: &CheckpointKey) -> Result<Option<Checkpoint>> {
+    let fail = |message: String| Error::Checkpoint {
+        key: key.to_string(),
+        message,
+    };
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(fail(format!("cannot read {}: {e}", path.display()))),
+    };
+    let file: CheckpointFile = serde_json::from_slice(&bytes).map_err(|e| {
+        fail(format!(
+            "{} is corrupt (line {}, column {}: {e}); fix or remove it deliberately, the forwarder will not start this pair over on its own",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if file.format != FORMAT_NAME || file.version != FORMAT_VERSION {
+        return Err(fail(format!(
+            "{} has format `{}` version {}, this build reads `{FORMAT_NAME}` version {FORMAT_VERSION}",
+            path.display(),
+            file.format,
+            file.version
+        )));
+    }
+    if file.tenant != key.tenant().as_str() || file.sink != key.sink() {
+        return Err(fail(format!(
+            "{} belongs to tenant {} / sink {}",
+            path.display(),
+            file.tenant,
+            file.sink
+        )));
+    }
+    Ok(Some(Checkpoint {
+        watermark: file.watermark,
+        seen: file.seen,
+    }))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file = private_file_options().open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn private_file_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = (dir, File::open);
+    Ok(())
+}
