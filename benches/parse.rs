@@ -1,1 +1,3 @@
+//! Placeholder until the parse bench lands.
+
 fn main() {}

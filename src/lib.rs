@@ -32,13 +32,15 @@
 //! | `email` | no | e-mail notification rules over SMTP |
 //! | `simulator` | no | a local Defender API and Entra token endpoint |
 //!
-//! The sink and simulator features are reserved now and fill in as those
-//! modules land.
+//! The sink features are reserved now and fill in as those modules land.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod cloud;
 mod error;
 pub mod models;
+#[cfg(feature = "simulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
+pub mod simulator;
 
 pub use error::{Error, Result};

@@ -3,6 +3,9 @@
 //! exactly, and serialize its typed view back to an equal JSON document
 //! (timestamps compared as instants).
 
+// Test code: failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use defender_siem::models::{

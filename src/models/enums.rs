@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn severity_is_ordered_for_minimum_filters() {
-        let mut all = vec![
+        let mut all = [
             Severity::High,
             Severity::Unknown("Critical".into()),
             Severity::Low,

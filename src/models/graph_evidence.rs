@@ -305,6 +305,9 @@ evidence_kind! {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 #[allow(missing_docs)]
+// Boxing the large kinds would make every match on evidence clumsier; a page
+// holds few evidence items, so the size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum GraphEvidence {
     Device(DeviceEvidence),
     File(FileEvidence),

@@ -331,10 +331,11 @@ pub fn parse_records<T: DeserializeOwned>(input: &[u8]) -> Result<Page<T>, PageE
             }
         }
     }
-    if page.alerts.is_empty() && page.context.is_none() {
-        if let Some(first) = page.skipped.first() {
-            return Err(first.clone());
-        }
+    if page.alerts.is_empty()
+        && page.context.is_none()
+        && let Some(first) = page.skipped.first()
+    {
+        return Err(first.clone());
     }
     Ok(page)
 }

@@ -97,7 +97,7 @@ impl Timestamp {
         if nanos != 0 {
             out.byte(b'.');
             let mut width = 9;
-            while nanos % 10 == 0 {
+            while nanos.is_multiple_of(10) {
                 nanos /= 10;
                 width -= 1;
             }
