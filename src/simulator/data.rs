@@ -10,8 +10,9 @@
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 
-use super::catalog::{SEVERITIES, TEMPLATES};
+use super::catalog::SEVERITIES;
 use super::rng::Rng;
+use super::templates::TEMPLATES;
 
 /// Purpose tags that keep the random streams of one alert independent.
 pub(crate) mod tag {

@@ -4,11 +4,11 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::catalog::{
-    ANALYSTS, CLOSED_INVESTIGATION, OPEN_INVESTIGATION, RESOLUTIONS, TEMPLATES, TRIAGE_COMMENTS,
-    Template, USERS,
+    ANALYSTS, CLOSED_INVESTIGATION, OPEN_INVESTIGATION, RESOLUTIONS, TRIAGE_COMMENTS, USERS,
 };
 use super::data::{AlertPlan, tag, ticks};
 use super::rng::{Rng, key_of};
+use super::templates::{TEMPLATES, Template};
 use super::tenant::SimTenant;
 
 /// Who and what an alert is about, at one version.

@@ -4,7 +4,7 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> defender_siem::Result<()> {
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
 //! use defender_siem::simulator::Simulator;
 //!
@@ -99,6 +99,7 @@ mod api;
 mod builder;
 mod catalog;
 mod clock;
+mod credentials;
 mod data;
 mod details;
 mod entra;
@@ -118,6 +119,7 @@ mod rng;
 mod server;
 mod state;
 mod stats;
+mod templates;
 mod tenant;
 mod throttle;
 mod tls;

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::catalog::{SEVERITIES, STATUSES, TEMPLATES, graph_detection_source};
+use super::catalog::{SEVERITIES, STATUSES, graph_detection_source};
 use super::data::AlertPlan;
 use super::details::Details;
 use super::filter::{Dialect, Expr, Row};
@@ -14,6 +14,7 @@ use super::graph_render::graph_alert;
 use super::render::mde_alert;
 use super::rng::Rng;
 use super::state::State;
+use super::templates::TEMPLATES;
 
 /// One page of rendered alerts.
 #[derive(Debug)]

@@ -1,4 +1,5 @@
 use super::*;
+use crate::models::Timestamp;
 
 fn at(s: &str) -> DateTime<Utc> {
     Timestamp::parse(s).unwrap().as_datetime()
