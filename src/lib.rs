@@ -32,8 +32,7 @@
 //! | `email` | no | e-mail notification rules over SMTP |
 //! | `simulator` | no | a local Defender API and Entra token endpoint |
 //!
-//! The sink and simulator features are reserved now and fill in as those
-//! modules land.
+//! The sink features are reserved now and fill in as those modules land.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -44,13 +43,16 @@ mod error;
 pub mod models;
 pub mod retry;
 mod secret;
+#[cfg(feature = "simulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
+pub mod simulator;
 mod tenant;
 
 pub use error::{Error, Result};
+pub use secret::Secret;
+pub use tenant::{TenantId, TenantInfo};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
-pub use secret::Secret;
-pub use tenant::{TenantId, TenantInfo};
