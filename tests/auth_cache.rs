@@ -237,3 +237,32 @@ async fn short_lived_tokens_are_still_cached() {
     cache.token(&t, SCOPE).await.unwrap();
     assert_eq!(cache.source().0.load(Ordering::SeqCst), 2);
 }
+
+/// A customer that has not consented: 20 callers at once, one request to
+/// Entra, and every caller gets the AADSTS700016 error.
+#[tokio::test]
+async fn a_refusal_is_shared_with_the_waiting_callers() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(
+                    serde_json::json!({"error": "unauthorized_client", "error_codes": [700016]}),
+                )
+                .set_delay(Duration::from_millis(200)),
+        )
+        .mount(&server)
+        .await;
+    let tokens = provider(&server);
+    let calls = (0..20).map(|_| {
+        let tokens = tokens.clone();
+        tokio::spawn(async move { tokens.token(&tenant(TENANT_A), SCOPE).await })
+    });
+    for r in join_all(calls).await {
+        assert_eq!(r.unwrap().unwrap_err().aadsts(), Some(700016));
+    }
+    assert_eq!(token_requests(&server, TENANT_A).await, 1);
+    // A later call asks again.
+    assert!(tokens.token(&tenant(TENANT_A), SCOPE).await.is_err());
+    assert_eq!(token_requests(&server, TENANT_A).await, 2);
+}

@@ -5,12 +5,14 @@
 //!   default, at most half its lifetime), measured on tokio's clock so tests
 //!   can pause time.
 //! * One fetch in flight per key: a hundred tasks asking for the same tenant
-//!   at once cause one token request. The map lock is held only to find a
+//!   at once cause one token request. If it fails, the tasks that waited for
+//!   it get the same error instead of each asking again. The map lock is held only to find a
 //!   key's slot, never across a fetch, so other keys go ahead meanwhile.
 //! * [`TokenProvider::invalidate`] drops a key's token after a 401.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -20,7 +22,7 @@ use tokio::time::Instant;
 use tracing::{Instrument, debug, info_span};
 
 use super::{AccessToken, TokenProvider};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::tenant::TenantId;
 
 /// Something that fetches a fresh token from Entra ID on every call: the
@@ -46,6 +48,11 @@ type Key = (TenantId, String);
 struct Slot {
     token: Mutex<Option<Cached>>,
     fetching: tokio::sync::Mutex<()>,
+    /// Completed fetches, successful or not.
+    fetches: AtomicU64,
+    /// The error of the last fetch, shared with the callers that were
+    /// waiting for it so a refusal is not asked again by each of them.
+    last_error: Mutex<Option<(u64, Error)>>,
 }
 
 struct Cached {
@@ -53,7 +60,32 @@ struct Cached {
     refresh_at: Instant,
 }
 
+/// A copy of `e` for callers that waited on the failed fetch, when the
+/// variant can be copied (all the ones a fetch returns in practice).
+fn share(e: &Error) -> Option<Error> {
+    match e {
+        Error::Entra(x) => Some(Error::Entra(x.clone())),
+        Error::Transport(x) => Some(Error::Transport(x.clone())),
+        Error::Api(x) => Some(Error::Api(x.clone())),
+        Error::Config(x) => Some(Error::Config(x.clone())),
+        Error::Protocol(x) => Some(Error::Protocol(x.clone())),
+        _ => None,
+    }
+}
+
 impl Slot {
+    /// The error of the fetch that ended while this caller waited, if any.
+    fn failure_since(&self, seen: u64) -> Option<Error> {
+        let guard = self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match guard.as_ref() {
+            Some((at, e)) if *at > seen => share(e),
+            _ => None,
+        }
+    }
+
     fn fresh(&self) -> Option<AccessToken> {
         let guard = self.token.lock().unwrap_or_else(PoisonError::into_inner);
         guard
@@ -127,13 +159,29 @@ impl<S: TokenSource> TokenProvider for CachedTokenProvider<S> {
         if let Some(token) = slot.fresh() {
             return Ok(token);
         }
+        let seen = slot.fetches.load(Ordering::SeqCst);
         let _one_at_a_time = slot.fetching.lock().await;
-        // Another task may have fetched while this one waited.
+        // Another task may have fetched while this one waited: use its
+        // token, or share its failure rather than asking Entra again.
         if let Some(token) = slot.fresh() {
             return Ok(token);
         }
+        if let Some(e) = slot.failure_since(seen) {
+            return Err(e);
+        }
         let span = info_span!("fetch_token", tenant = %tenant, scope);
-        let token = self.source.fetch(tenant, scope).instrument(span).await?;
+        let result = self.source.fetch(tenant, scope).instrument(span).await;
+        let done = slot.fetches.fetch_add(1, Ordering::SeqCst) + 1;
+        let token = match result {
+            Ok(token) => token,
+            Err(e) => {
+                *slot
+                    .last_error
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = share(&e).map(|copy| (done, copy));
+                return Err(e);
+            }
+        };
         let lifetime = (token.expires_at() - Utc::now())
             .to_std()
             .unwrap_or(Duration::ZERO);

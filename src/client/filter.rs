@@ -45,8 +45,23 @@ impl fmt::Display for Cmp {
 }
 
 /// `field cmp 2024-05-02T09:14:05.2Z`.
+///
+/// Defender keeps times in 100 ns ticks (at most 7 fractional digits), so a
+/// finer instant is moved onto the tick grid in the direction that keeps the
+/// comparison's meaning for every tick: up for `ge`/`lt`, down for `gt`/`le`.
 pub(crate) fn time_term(field: &str, cmp: Cmp, at: &Timestamp) -> String {
-    format!("{field} {cmp} {at}")
+    let instant = at.as_datetime();
+    let extra = i64::from(instant.timestamp_subsec_nanos() % 100);
+    let on_grid = if extra == 0 {
+        instant
+    } else {
+        let floor = instant - chrono::Duration::nanoseconds(extra);
+        match cmp {
+            Cmp::Ge | Cmp::Lt => floor + chrono::Duration::nanoseconds(100),
+            Cmp::Gt | Cmp::Le => floor,
+        }
+    };
+    format!("{field} {cmp} {}", Timestamp::from_datetime(on_grid))
 }
 
 /// `'value'` with inner quotes doubled.
@@ -117,6 +132,15 @@ mod tests {
         assert_eq!(
             time_term("lastUpdateTime", Cmp::Ge, &at),
             "lastUpdateTime ge 2024-05-02T09:14:05.2Z"
+        );
+        let fine: Timestamp = "2024-05-02T09:14:05.123456789Z".parse().unwrap();
+        assert_eq!(
+            time_term("t", Cmp::Ge, &fine),
+            "t ge 2024-05-02T09:14:05.1234568Z"
+        );
+        assert_eq!(
+            time_term("t", Cmp::Le, &fine),
+            "t le 2024-05-02T09:14:05.1234567Z"
         );
         assert_eq!(
             any_of("severity", ["High", "Medium"]).unwrap(),

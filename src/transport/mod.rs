@@ -6,13 +6,15 @@
 //! roots plus any extra CA you add) and never follows redirects, so a bearer
 //! token is never sent to a host it was not meant for.
 
-mod error;
+mod api_error;
 mod settings;
+mod transport_error;
 
-pub use error::{ApiError, Service, TransportError, TransportKind};
+pub use api_error::{ApiError, Service};
 pub use settings::HttpSettings;
+pub use transport_error::{TransportError, TransportKind};
 
-pub(crate) use error::clip;
+pub(crate) use api_error::clip;
 
 /// `base` with `segments` appended to its path (each one percent-encoded),
 /// without query or fragment.
