@@ -48,6 +48,13 @@ pub enum Region {
     Swa,
 }
 
+/// The first-party app id of the WindowsDefenderATP API (community-sourced;
+/// it is what v2 tokens carry in `aud`).
+pub const WINDOWS_DEFENDER_ATP_APP_ID: &str = "fc780465-2017-40d4-a0c5-307022471b92";
+
+/// The first-party app id of Microsoft Graph.
+pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+
 /// A cloud or region name that is not one of the known ones.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} `{value}`; expected one of: {expected}")]
@@ -91,6 +98,49 @@ impl Cloud {
             Cloud::Gcc => "https://api-gcc.securitycenter.microsoft.us",
             Cloud::GccHigh | Cloud::Dod => "https://api-gov.securitycenter.microsoft.us",
         }
+    }
+
+    /// Every token audience (`aud`) the Defender for Endpoint API of this
+    /// cloud is documented to accept, used by the access check. The
+    /// WindowsDefenderATP app id URI and its first-party app id are accepted
+    /// in every cloud.
+    pub fn mde_audiences(self) -> &'static [&'static str] {
+        match self {
+            Cloud::Public => &[
+                "https://api.securitycenter.microsoft.com",
+                "https://api.security.microsoft.com",
+                "https://securitycenter.onmicrosoft.com/windowsatpservice",
+                WINDOWS_DEFENDER_ATP_APP_ID,
+            ],
+            Cloud::Gcc => &[
+                "https://api-gcc.securitycenter.microsoft.us",
+                "https://api-gcc.security.microsoft.us",
+                "https://securitycenter.onmicrosoft.com/windowsatpservice",
+                WINDOWS_DEFENDER_ATP_APP_ID,
+            ],
+            Cloud::GccHigh | Cloud::Dod => &[
+                "https://api-gov.securitycenter.microsoft.us",
+                "https://api-gov.security.microsoft.us",
+                "https://securitycenter.onmicrosoft.com/windowsatpservice",
+                WINDOWS_DEFENDER_ATP_APP_ID,
+            ],
+        }
+    }
+
+    /// The resource (audience) a Graph token is requested for:
+    /// `https://` + [`Cloud::graph_host`].
+    pub fn graph_resource(self) -> &'static str {
+        match self {
+            Cloud::Public | Cloud::Gcc => "https://graph.microsoft.com",
+            Cloud::GccHigh => "https://graph.microsoft.us",
+            Cloud::Dod => "https://dod-graph.microsoft.us",
+        }
+    }
+
+    /// Every token audience Graph of this cloud accepts: its resource URI
+    /// and Graph's first-party app id.
+    pub fn graph_audiences(self) -> [&'static str; 2] {
+        [self.graph_resource(), GRAPH_APP_ID]
     }
 
     /// Defender XDR API host (incidents, advanced hunting).
@@ -213,6 +263,7 @@ pub struct Endpoints {
     xdr_api: Url,
     graph: Url,
     portal: Url,
+    mde_resource: String,
 }
 
 impl Endpoints {
@@ -225,6 +276,7 @@ impl Endpoints {
             xdr_api: https(cloud.xdr_api_host()),
             graph: https(cloud.graph_host()),
             portal: https(cloud.portal_host()),
+            mde_resource: cloud.mde_resource().to_owned(),
         }
     }
 
@@ -269,6 +321,38 @@ impl Endpoints {
     pub fn with_portal(mut self, url: Url) -> Self {
         self.portal = url;
         self
+    }
+
+    /// Requests Defender API tokens for this resource instead of the
+    /// cloud's default, for example
+    /// `https://securitycenter.onmicrosoft.com/windowsatpservice` where the
+    /// default scope is refused. A trailing `/` or `/.default` is ignored.
+    #[must_use]
+    pub fn with_mde_resource(mut self, resource: impl Into<String>) -> Self {
+        let resource = resource.into();
+        let trimmed = resource
+            .trim()
+            .trim_end_matches("/.default")
+            .trim_end_matches('/');
+        self.mde_resource = trimmed.to_owned();
+        self
+    }
+
+    /// The resource Defender API tokens are requested for.
+    pub fn mde_resource(&self) -> &str {
+        &self.mde_resource
+    }
+
+    /// The scope Defender API tokens are requested for: the resource plus
+    /// `/.default`.
+    pub fn mde_scope(&self) -> String {
+        format!("{}/.default", self.mde_resource)
+    }
+
+    /// The scope Graph tokens are requested for, for example
+    /// `https://graph.microsoft.com/.default`.
+    pub fn graph_scope(&self) -> String {
+        format!("{}/.default", self.cloud.graph_resource())
     }
 
     /// The cloud these endpoints started from.
@@ -346,6 +430,31 @@ mod tests {
         let err = "azure-china".parse::<Cloud>().unwrap_err();
         assert!(err.to_string().contains("azure-china"));
         assert!(err.to_string().contains("gcc-high"));
+    }
+
+    #[test]
+    fn scopes_and_audiences() {
+        let e = Endpoints::new(Cloud::Public);
+        assert_eq!(
+            e.mde_scope(),
+            "https://api.securitycenter.microsoft.com/.default"
+        );
+        assert_eq!(e.graph_scope(), "https://graph.microsoft.com/.default");
+        let e = e
+            .with_mde_resource("https://securitycenter.onmicrosoft.com/windowsatpservice/.default");
+        assert_eq!(
+            e.mde_scope(),
+            "https://securitycenter.onmicrosoft.com/windowsatpservice/.default"
+        );
+        assert_eq!(
+            Endpoints::new(Cloud::Dod).graph_scope(),
+            "https://dod-graph.microsoft.us/.default"
+        );
+        assert!(
+            Cloud::GccHigh
+                .mde_audiences()
+                .contains(&"https://api-gov.securitycenter.microsoft.us")
+        );
     }
 
     #[test]

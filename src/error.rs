@@ -1,6 +1,11 @@
 //! The crate's one error type.
 
+use std::time::Duration;
+
+use crate::auth::EntraError;
 use crate::models::{MalformedAlert, PageError};
+use crate::tenant::TenantId;
+use crate::transport::{ApiError, TransportError};
 
 /// A `Result` with the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -40,6 +45,22 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Entra ID refused to issue a token. Keeps the AADSTS code(s) and an
+    /// explanation of cause and fix from [`crate::auth::aadsts`].
+    #[error(transparent)]
+    Entra(Box<EntraError>),
+    /// The Defender or Graph API answered with an error status. Keeps the
+    /// API's `code`, `message` and `target`.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// A server's answer broke the API's rules (for example a next-page
+    /// link to another host, which is never followed).
+    #[error("unexpected answer: {0}")]
+    Protocol(String),
+    /// No usable HTTP response: timeout, refused or reset connection, TLS
+    /// failure. Never holds a URL query string.
+    #[error(transparent)]
+    Transport(Box<TransportError>),
 }
 
 impl Error {
@@ -49,13 +70,52 @@ impl Error {
             Error::Config(_)
             | Error::Page(_)
             | Error::MalformedAlert(_)
-            | Error::Checkpoint { .. } => false,
+            | Error::Checkpoint { .. }
+            | Error::Protocol(_) => false,
             Error::Io { source, .. } => matches!(
                 source.kind(),
                 std::io::ErrorKind::Interrupted
                     | std::io::ErrorKind::TimedOut
                     | std::io::ErrorKind::WouldBlock
             ),
+            Error::Entra(e) => e.is_retryable(),
+            Error::Api(e) => e.is_retryable(),
+            Error::Transport(e) => e.is_retryable(),
+        }
+    }
+
+    /// How long the server asked to wait before the next call (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status the server answered with, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Entra(e) => e.status(),
+            Error::Api(e) => Some(e.status()),
+            _ => None,
+        }
+    }
+
+    /// The customer tenant the failed call was made for.
+    pub fn tenant(&self) -> Option<&TenantId> {
+        match self {
+            Error::Entra(e) => Some(e.tenant()),
+            Error::Api(e) => e.tenant(),
+            Error::Transport(e) => e.tenant(),
+            _ => None,
+        }
+    }
+
+    /// The first AADSTS code of an Entra error (for example `700016`).
+    pub fn aadsts(&self) -> Option<u32> {
+        match self {
+            Error::Entra(e) => e.aadsts(),
+            _ => None,
         }
     }
 
@@ -65,6 +125,24 @@ impl Error {
             what: what.into(),
             source,
         }
+    }
+}
+
+impl From<EntraError> for Error {
+    fn from(e: EntraError) -> Self {
+        Error::Entra(Box::new(e))
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Transport(Box::new(e))
     }
 }
 

@@ -8,6 +8,10 @@
 //! ([`cloud`]). The client, the simulator, the sinks and the forwarder build
 //! on them.
 //!
+//! [`client::DefenderClient`] reads alerts from many customer tenants with
+//! per-tenant tokens and call budgets; [`auth`] holds the credentials, the
+//! token cache and the onboarding check ([`auth::consent`]).
+//!
 //! ```
 //! use defender_siem::models::{parse_page, Alert, Severity};
 //!
@@ -38,6 +42,7 @@
 
 pub mod auth;
 pub mod checkpoint;
+pub mod client;
 pub mod cloud;
 mod error;
 pub mod models;
@@ -47,6 +52,7 @@ mod secret;
 #[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
 pub mod simulator;
 mod tenant;
+pub mod transport;
 
 pub use error::{Error, Result};
 pub use secret::Secret;

@@ -4,8 +4,33 @@
 //! example the customer tenant and `https://api.securitycenter.microsoft.com/.default`.
 //! The client and the HTTP sinks take an `Arc<dyn TokenProvider>`, so tests
 //! can pass [`StaticTokenProvider`].
+//!
+//! | credential ([`TokenSource`]) | grant | endpoint |
+//! |---|---|---|
+//! | [`ClientSecretCredential`] | `client_credentials` + `client_secret` | `/{tenant}/oauth2/v2.0/token`, `scope=<resource>/.default` |
+//! | [`CertificateCredential`] | `client_credentials` + RS256 `client_assertion` (`x5t`) | `/{tenant}/oauth2/v2.0/token` |
+//! | [`RefreshTokenCredential`] | `refresh_token` (legacy MSSP SIEM flow) | `/{tenant}/oauth2/token`, `resource=<resource>` |
+//!
+//! Every credential fetches on each call; [`CachedTokenProvider`] (or
+//! [`TokenSource::cached`]) puts the one token cache in front: keyed by
+//! (tenant, scope), refreshed ahead of expiry, one fetch in flight per key,
+//! dropped on [`TokenProvider::invalidate`]. Entra's refusals become
+//! [`crate::Error::Entra`] with the AADSTS code explained ([`aadsts`]).
+//! Onboarding a customer (consent URLs, access check) is in [`consent`].
 
+pub mod aadsts;
+mod access;
+mod cache;
+mod certificate;
+mod claims;
+mod client_secret;
+mod common;
+pub mod consent;
+mod entra_error;
+mod refresh_token;
 mod static_token;
+mod token_endpoint;
+mod token_response;
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,6 +42,13 @@ use crate::error::Result;
 use crate::secret::Secret;
 use crate::tenant::TenantId;
 
+pub use access::{AccessCheck, AccessProblem, AccessReport, ProblemKind};
+pub use cache::{CachedTokenProvider, TokenSource};
+pub use certificate::CertificateCredential;
+pub use claims::TokenClaims;
+pub use client_secret::ClientSecretCredential;
+pub use entra_error::EntraError;
+pub use refresh_token::{MemoryRefreshTokenStore, RefreshTokenCredential, RefreshTokenStore};
 pub use static_token::StaticTokenProvider;
 
 /// A bearer token and when it stops working.

@@ -1,0 +1,146 @@
+//! POSTing a form to an Entra token endpoint, with the crate's retry policy.
+
+use chrono::Utc;
+use tracing::{debug, warn};
+use url::Url;
+
+use super::entra_error::EntraError;
+use super::token_response::{TokenGrant, parse_grant};
+use crate::error::{Error, Result};
+use crate::retry::{Decision, Failure, RetryPolicy, parse_retry_after};
+use crate::tenant::TenantId;
+use crate::transport::{Service, TransportError, join_path};
+
+/// `{authority}/{tenant}/oauth2/v2.0/token` (v2) or `{authority}/{tenant}/oauth2/token` (v1).
+pub(crate) fn token_url(authority: &Url, tenant: &TenantId, v2: bool) -> Result<Url> {
+    let mut segments = vec![tenant.as_str(), "oauth2"];
+    if v2 {
+        segments.push("v2.0");
+    }
+    segments.push("token");
+    join_path(authority, &segments)
+}
+
+/// How one attempt ended, when it did not give a token.
+enum AttemptError {
+    Entra(EntraError, Option<std::time::Duration>),
+    Transport(TransportError),
+    Fatal(Error),
+}
+
+impl AttemptError {
+    /// The failure as the retry policy sees it; `None` when not retryable.
+    /// `temporarily_unavailable` counts as a 503 whatever its status.
+    fn as_failure(&self) -> Option<Failure> {
+        match self {
+            AttemptError::Entra(e, retry_after) if e.is_retryable() => Some(Failure::Status {
+                status: e.status().filter(|s| *s == 429 || *s >= 500).unwrap_or(503),
+                retry_after: *retry_after,
+            }),
+            AttemptError::Transport(t) => t.as_failure(),
+            _ => None,
+        }
+    }
+
+    fn into_error(self, attempts: u32) -> Error {
+        match self {
+            AttemptError::Entra(e, _) => e.into(),
+            AttemptError::Transport(t) => t.with_attempts(attempts).into(),
+            AttemptError::Fatal(e) => e,
+        }
+    }
+}
+
+/// Sends the form, retrying 429, 5xx, `temporarily_unavailable` and
+/// transport failures. The form (it holds the credential) is never logged
+/// or put into an error.
+pub(crate) async fn request_token(
+    http: &reqwest::Client,
+    url: &Url,
+    form: &[(&str, &str)],
+    tenant: &TenantId,
+    retry: &RetryPolicy,
+) -> Result<TokenGrant> {
+    let mut attempt = 1;
+    loop {
+        let err = match attempt_once(http, url, form, tenant).await {
+            Ok(grant) => return Ok(grant),
+            Err(err) => err,
+        };
+        let decision = match err.as_failure() {
+            Some(failure) => retry.decide(attempt, failure),
+            None => Decision::GiveUp,
+        };
+        match decision {
+            Decision::RetryAfter(wait) => {
+                warn!(%tenant, attempt, ?wait, "token request failed; retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            Decision::GiveUp => {
+                debug!(%tenant, attempt, "token request failed; giving up");
+                return Err(err.into_error(attempt));
+            }
+        }
+    }
+}
+
+async fn attempt_once(
+    http: &reqwest::Client,
+    url: &Url,
+    form: &[(&str, &str)],
+    tenant: &TenantId,
+) -> std::result::Result<TokenGrant, AttemptError> {
+    let transport = |e| {
+        AttemptError::Transport(TransportError::from_reqwest(
+            Service::Entra,
+            Some(tenant),
+            e,
+        ))
+    };
+    let response = http
+        .post(url.clone())
+        .form(form)
+        .send()
+        .await
+        .map_err(transport)?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, Utc::now()));
+    let body = response.bytes().await.map_err(transport)?;
+    if (200..300).contains(&status) {
+        return parse_grant(&body, Utc::now()).ok_or_else(|| {
+            AttemptError::Fatal(Error::Config(format!(
+                "the token endpoint for tenant {tenant} answered {status} without an access \
+                 token; is the authority URL right?"
+            )))
+        });
+    }
+    Err(AttemptError::Entra(
+        EntraError::from_response(tenant, Some(status), &body),
+        retry_after,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_urls_keep_a_base_path() {
+        let t = TenantId::new("contoso.com").unwrap();
+        let base = Url::parse("https://login.microsoftonline.com/").unwrap();
+        assert_eq!(
+            token_url(&base, &t, true).unwrap().as_str(),
+            "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token"
+        );
+        let sim = Url::parse("http://127.0.0.1:9/entra").unwrap();
+        assert_eq!(
+            token_url(&sim, &t, false).unwrap().as_str(),
+            "http://127.0.0.1:9/entra/contoso.com/oauth2/token"
+        );
+    }
+}

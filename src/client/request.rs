@@ -1,0 +1,149 @@
+//! One authenticated GET: budget, token, retries, 401 handling.
+
+use chrono::Utc;
+use reqwest::header::{ACCEPT, AUTHORIZATION, RETRY_AFTER};
+use tracing::{Instrument, debug, info_span, warn};
+use url::Url;
+
+use super::core::Inner;
+use crate::error::{Error, Result};
+use crate::retry::{Decision, Failure, parse_retry_after};
+use crate::tenant::TenantId;
+use crate::transport::{ApiError, Service, TransportError};
+
+/// How one attempt ended, when it did not give a body.
+enum Attempt {
+    Unauthorized(ApiError),
+    Api(ApiError),
+    Transport(TransportError),
+}
+
+impl Inner {
+    /// GETs `url` for `tenant` and returns the body of a 2xx answer.
+    ///
+    /// Every attempt first takes one call from the tenant's budget. 429,
+    /// 5xx, timeouts and broken connections are retried by the client's
+    /// [`crate::retry::RetryPolicy`]; a 401 drops the token and is retried
+    /// once with a fresh one; other statuses fail at once.
+    pub(crate) async fn get(
+        &self,
+        service: Service,
+        tenant: &TenantId,
+        url: Url,
+    ) -> Result<Vec<u8>> {
+        let span = info_span!("defender_get", %tenant, ?service, path = url.path());
+        self.get_inner(service, tenant, url).instrument(span).await
+    }
+
+    async fn get_inner(&self, service: Service, tenant: &TenantId, url: Url) -> Result<Vec<u8>> {
+        let scope = match service {
+            Service::Graph => self.endpoints.graph_scope(),
+            _ => self.endpoints.mde_scope(),
+        };
+        let budget = match service {
+            Service::Graph => &self.graph_budget,
+            _ => &self.mde_budget,
+        };
+        let mut attempt = 1;
+        let mut reauthenticated = false;
+        loop {
+            budget.acquire(tenant).await;
+            let token = self.tokens.token(tenant, &scope).await?;
+            let mut request = self
+                .http
+                .get(url.clone())
+                .header(AUTHORIZATION, format!("Bearer {}", token.secret().expose()))
+                .header(ACCEPT, "application/json");
+            if service == Service::Graph {
+                request = request.header("Prefer", "include-unknown-enum-members");
+            }
+            let outcome = match request.send().await {
+                Err(e) => Err(Attempt::Transport(TransportError::from_reqwest(
+                    service,
+                    Some(tenant),
+                    e,
+                ))),
+                Ok(response) => read(service, tenant, url.path(), response).await,
+            };
+            let failure = match outcome {
+                Ok(body) => return Ok(body),
+                Err(Attempt::Unauthorized(_)) if !reauthenticated => {
+                    debug!(%tenant, "401: dropping the token and retrying once");
+                    self.tokens.invalidate(tenant, &scope);
+                    reauthenticated = true;
+                    continue;
+                }
+                Err(Attempt::Unauthorized(err)) => return Err(err.with_attempts(attempt).into()),
+                Err(other) => other,
+            };
+            let policy_failure: Option<Failure> = match &failure {
+                Attempt::Api(e) => Some(e.as_failure()),
+                Attempt::Transport(t) => t.as_failure(),
+                Attempt::Unauthorized(_) => None,
+            };
+            let decision =
+                policy_failure.map_or(Decision::GiveUp, |f| self.retry.decide(attempt, f));
+            match decision {
+                Decision::RetryAfter(wait) => {
+                    warn!(%tenant, attempt, ?wait, "call failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Decision::GiveUp => {
+                    return Err(match failure {
+                        Attempt::Api(e) | Attempt::Unauthorized(e) => {
+                            e.with_attempts(attempt).into()
+                        }
+                        Attempt::Transport(t) => t.with_attempts(attempt).into(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Reads a response: the body of a 2xx, or the error it stands for.
+async fn read(
+    service: Service,
+    tenant: &TenantId,
+    path: &str,
+    response: reqwest::Response,
+) -> std::result::Result<Vec<u8>, Attempt> {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, Utc::now()));
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Attempt::Transport(TransportError::from_reqwest(service, Some(tenant), e)))?;
+    if (200..300).contains(&status) {
+        return Ok(body.to_vec());
+    }
+    let err = ApiError::from_response(service, Some(tenant), status, path, retry_after, &body);
+    Err(if status == 401 {
+        Attempt::Unauthorized(err)
+    } else {
+        Attempt::Api(err)
+    })
+}
+
+/// Checks that `next` may receive the bearer token: same scheme, host and
+/// port as the API base it came from.
+pub(crate) fn same_origin(base: &Url, next: &Url) -> Result<()> {
+    if base.scheme() == next.scheme()
+        && base.host_str() == next.host_str()
+        && base.port_or_known_default() == next.port_or_known_default()
+    {
+        Ok(())
+    } else {
+        Err(Error::Protocol(format!(
+            "refusing to follow @odata.nextLink to {}://{}: it is not the API host, and the \
+             token must not be sent elsewhere",
+            next.scheme(),
+            next.host_str().unwrap_or("?")
+        )))
+    }
+}

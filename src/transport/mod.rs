@@ -1,0 +1,30 @@
+//! HTTP plumbing shared by the token providers, the Defender client and the
+//! HTTP sinks: [`HttpSettings`] (timeouts, proxy, extra CA, user agent) and
+//! the errors an HTTP call can end in ([`ApiError`], [`TransportError`]).
+//!
+//! Every client built here verifies TLS certificates (rustls, the Mozilla
+//! roots plus any extra CA you add) and never follows redirects, so a bearer
+//! token is never sent to a host it was not meant for.
+
+mod api_error;
+mod settings;
+mod transport_error;
+
+pub use api_error::{ApiError, Service};
+pub use settings::HttpSettings;
+pub use transport_error::{TransportError, TransportKind};
+
+pub(crate) use api_error::clip;
+
+/// `base` with `segments` appended to its path (each one percent-encoded),
+/// without query or fragment.
+pub(crate) fn join_path(base: &url::Url, segments: &[&str]) -> crate::Result<url::Url> {
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.path_segments_mut()
+        .map_err(|()| crate::Error::Config(format!("`{base}` cannot be used as a base URL")))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
