@@ -10,9 +10,7 @@ use super::core::DefenderClient;
 use super::filter::{Cmp, any_of, encode_query, join_terms, time_term};
 use super::paging;
 use crate::error::{Error, Result};
-use crate::models::{
-    Alert, AlertStatus, DetectionSource, Page, ParsedAlert, Severity, Timestamp, parse_page,
-};
+use crate::models::{Alert, AlertStatus, DetectionSource, Page, ParsedAlert, Severity, Timestamp};
 use crate::tenant::TenantId;
 use crate::transport::{Service, join_path};
 
@@ -210,12 +208,10 @@ impl AlertQuery {
     /// Fetches one page.
     pub async fn send(&self) -> Result<Page<Alert>> {
         let url = self.url(&self.query_string()?)?;
-        let body = self
-            .client
+        self.client
             .inner()
-            .get(Service::Defender, &self.tenant, url)
-            .await?;
-        Ok(parse_page(&body)?)
+            .get_page(Service::Defender, &self.tenant, url)
+            .await
     }
 
     /// Every alert the query matches, page by page (see the paging strategy

@@ -9,9 +9,7 @@ use super::core::DefenderClient;
 use super::filter::{Cmp, any_of, encode_query, join_terms, time_term};
 use super::paging;
 use crate::error::{Error, Result};
-use crate::models::{
-    GraphAlert, GraphSeverity, GraphStatus, Page, ServiceSource, Timestamp, parse_page,
-};
+use crate::models::{GraphAlert, GraphSeverity, GraphStatus, Page, ServiceSource, Timestamp};
 use crate::tenant::TenantId;
 use crate::transport::{Service, join_path};
 
@@ -150,12 +148,10 @@ impl GraphAlertQuery {
     /// Fetches the first page; its `next_link` leads to the next one.
     pub async fn send(&self) -> Result<Page<GraphAlert>> {
         let url = self.url(&self.query_string()?)?;
-        let body = self
-            .client
+        self.client
             .inner()
-            .get(Service::Graph, &self.tenant, url)
-            .await?;
-        Ok(parse_page(&body)?)
+            .get_page(Service::Graph, &self.tenant, url)
+            .await
     }
 
     /// Every alert, following `@odata.nextLink` (only to the Graph host).

@@ -29,7 +29,7 @@ use super::filter::{Cmp, time_term};
 use super::graph::GraphAlertQuery;
 use super::request::same_origin;
 use crate::error::{Error, Result};
-use crate::models::{Alert, GraphAlert, ParsedAlert, Timestamp, parse_page};
+use crate::models::{Alert, GraphAlert, ParsedAlert, Timestamp};
 use crate::transport::Service;
 
 /// The deepest result a `$skip` query may reach.
@@ -111,16 +111,12 @@ impl MdeState {
             },
         };
         let inner = self.query.client.inner();
-        let body = match inner
-            .get(Service::Defender, &self.query.tenant, url.clone())
+        let page = match inner
+            .get_page::<Alert>(Service::Defender, &self.query.tenant, url.clone())
             .await
         {
-            Ok(b) => b,
-            Err(e) => return Some(self.fail(e)),
-        };
-        let page = match parse_page::<Alert>(&body) {
             Ok(p) => p,
-            Err(e) => return Some(self.fail(e.into())),
+            Err(e) => return Some(self.fail(e)),
         };
         let count = page.len();
         let mut items = Vec::with_capacity(count);
@@ -251,16 +247,12 @@ impl GraphState {
             Err(e) => return Some(vec![Err(e)]),
         };
         let inner = self.query.client.inner();
-        let body = match inner
-            .get(Service::Graph, &self.query.tenant, url.clone())
+        let page = match inner
+            .get_page::<GraphAlert>(Service::Graph, &self.query.tenant, url.clone())
             .await
         {
-            Ok(b) => b,
-            Err(e) => return Some(vec![Err(e)]),
-        };
-        let page = match parse_page::<GraphAlert>(&body) {
             Ok(p) => p,
-            Err(e) => return Some(vec![Err(e.into())]),
+            Err(e) => return Some(vec![Err(e)]),
         };
         self.next = page.next_link.map(|link| {
             url.join(&link)

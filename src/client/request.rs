@@ -2,11 +2,13 @@
 
 use chrono::Utc;
 use reqwest::header::{ACCEPT, AUTHORIZATION, RETRY_AFTER};
+use serde::de::DeserializeOwned;
 use tracing::{Instrument, debug, info_span, warn};
 use url::Url;
 
 use super::core::Inner;
 use crate::error::{Error, Result};
+use crate::models::{Page, PageErrorKind, parse_page};
 use crate::retry::{Decision, Failure, parse_retry_after};
 use crate::tenant::TenantId;
 use crate::transport::{ApiError, Service, TransportError};
@@ -33,6 +35,37 @@ impl Inner {
     ) -> Result<Vec<u8>> {
         let span = info_span!("defender_get", %tenant, ?service, path = url.path());
         self.get_inner(service, tenant, url).instrument(span).await
+    }
+
+    /// GETs one page of alerts. A 200 whose body is cut short (a proxy or
+    /// a connection that gave up mid-body) is retried like a broken
+    /// connection, under the same retry policy; any other unreadable page
+    /// fails at once.
+    pub(crate) async fn get_page<T: DeserializeOwned>(
+        &self,
+        service: Service,
+        tenant: &TenantId,
+        url: Url,
+    ) -> Result<Page<T>> {
+        let mut attempt = 1;
+        loop {
+            let body = self.get(service, tenant, url.clone()).await?;
+            let error = match parse_page::<T>(&body) {
+                Ok(page) => return Ok(page),
+                Err(e) => e,
+            };
+            if error.kind() != PageErrorKind::Truncated {
+                return Err(error.into());
+            }
+            match self.retry.decide(attempt, Failure::Connection) {
+                Decision::RetryAfter(wait) => {
+                    warn!(%tenant, attempt, ?wait, "page cut short; retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Decision::GiveUp => return Err(error.into()),
+            }
+        }
     }
 
     async fn get_inner(&self, service: Service, tenant: &TenantId, url: Url) -> Result<Vec<u8>> {
