@@ -31,6 +31,10 @@ pub enum Error {
         /// What went wrong, naming the file where there is one.
         message: String,
     },
+    /// A sink did not accept a batch; ask it
+    /// [`SinkError::is_retryable`](crate::sink::SinkError::is_retryable).
+    #[error(transparent)]
+    Sink(#[from] crate::sink::SinkError),
     /// Reading or writing a local file failed.
     #[error("{what}: {source}")]
     Io {
@@ -50,6 +54,7 @@ impl Error {
             | Error::Page(_)
             | Error::MalformedAlert(_)
             | Error::Checkpoint { .. } => false,
+            Error::Sink(e) => e.is_retryable(),
             Error::Io { source, .. } => matches!(
                 source.kind(),
                 std::io::ErrorKind::Interrupted

@@ -32,8 +32,8 @@
 //! | `email` | no | e-mail notification rules over SMTP |
 //! | `simulator` | no | a local Defender API and Entra token endpoint |
 //!
-//! The sink and simulator features are reserved now and fill in as those
-//! modules land.
+//! The sinks, their table and the encoders behind them are described in
+//! [`sink`] and [`format`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -41,9 +41,11 @@ pub mod auth;
 pub mod checkpoint;
 pub mod cloud;
 mod error;
+pub mod format;
 pub mod models;
 pub mod retry;
 mod secret;
+pub mod sink;
 mod tenant;
 
 pub use error::{Error, Result};
