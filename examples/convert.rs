@@ -2,7 +2,14 @@
 //!
 //! ```text
 //! cargo run --example convert -- --format json [--input FILE] < page.json
+//! cargo run --example convert -- --format cef --tenant-id contoso.com --tenant-name Contoso < page.json
 //! ```
+//!
+//! Formats: `json`, `json-envelope`, `cef`, `leef`, `rfc5424`, `rfc3164`,
+//! `ocsf`, `hec` (one Splunk HEC envelope per line) and `sentinel` (one
+//! `DefenderAlerts_CL` row per line). `--tenant-id`/`--tenant-name` fill the
+//! tenant fields of the envelopes; without them each alert's `aadTenantId`
+//! is used.
 //!
 //! The input may be an OData page (`{"value": [...]}`), a bare JSON array
 //! (the legacy SIEM API), a single alert, or JSON lines of any of these.
@@ -19,30 +26,68 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use defender_siem::models::{Alert, compact_json_into, parse_records};
+use std::sync::Arc;
 
-const USAGE: &str = "usage: convert --format json [--input FILE]";
+use defender_siem::format::Format;
+use defender_siem::models::{Alert, compact_json_into, parse_records};
+use defender_siem::sink::AlertRecord;
+use defender_siem::{TenantId, TenantInfo};
+
+const USAGE: &str = "usage: convert --format json|json-envelope|cef|leef|rfc5424|rfc3164|ocsf|hec|sentinel \
+                     [--input FILE] [--tenant-id ID] [--tenant-name NAME]";
 
 struct Args {
     input: Option<PathBuf>,
+    format: Format,
+    tenant_id: Option<TenantId>,
+    tenant_name: String,
+    unknown: TenantId,
+}
+
+/// The tenant of one alert: the one given on the command line, else the
+/// alert's own `aadTenantId`.
+fn tenant_of(args: &Args, alert: &Alert) -> Arc<TenantInfo> {
+    let id = args.tenant_id.clone().unwrap_or_else(|| {
+        let from_alert = alert
+            .aad_tenant_id
+            .as_deref()
+            .and_then(|t| TenantId::new(t).ok());
+        from_alert.unwrap_or_else(|| args.unknown.clone())
+    });
+    Arc::new(TenantInfo::new(id, args.tenant_name.clone()))
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut format = None;
     let mut input = None;
+    let mut tenant_id = None;
+    let mut tenant_name = String::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--format" => format = Some(args.next().ok_or("--format needs a value")?),
             "--input" => input = Some(PathBuf::from(args.next().ok_or("--input needs a path")?)),
+            "--tenant-id" => {
+                let id = args.next().ok_or("--tenant-id needs a value")?;
+                tenant_id = Some(TenantId::new(&id).map_err(|e| e.to_string())?);
+            }
+            "--tenant-name" => tenant_name = args.next().ok_or("--tenant-name needs a value")?,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
-    match format.as_deref() {
-        None | Some("json") => Ok(Args { input }),
-        Some(other) => Err(format!("unknown format `{other}` (supported: json)")),
-    }
+    let format = format
+        .as_deref()
+        .unwrap_or("json")
+        .parse::<Format>()
+        .map_err(|e| e.to_string())?;
+    Ok(Args {
+        input,
+        format,
+        tenant_id,
+        tenant_name,
+        unknown: TenantId::new("unknown").map_err(|e| e.to_string())?,
+    })
 }
 
 fn read_input(args: &Args) -> io::Result<Vec<u8>> {
@@ -90,15 +135,22 @@ fn main() -> ExitCode {
     }
     let mut out = BufWriter::new(io::stdout().lock());
     let mut line = Vec::with_capacity(8 * 1024);
-    for result in &page.alerts {
+    let now = chrono::Utc::now();
+    for result in page.alerts {
         line.clear();
-        match result {
-            Ok(parsed) => compact_json_into(parsed.raw.get(), &mut line),
+        let record = match result {
+            Ok(parsed) => AlertRecord::new(tenant_of(&args, &parsed.alert), parsed),
             Err(malformed) => {
                 eprintln!("convert: {malformed}");
                 problems += 1;
-                compact_json_into(malformed.raw().get(), &mut line);
+                // Written as it came (JSON formats) or with what can be read.
+                AlertRecord::from_malformed(tenant_of(&args, &Alert::default()), malformed)
             }
+        };
+        if matches!(args.format, Format::Json) {
+            compact_json_into(record.raw.get(), &mut line);
+        } else {
+            args.format.encode(&record, now, &mut line);
         }
         line.push(b'\n');
         if let Err(e) = out.write_all(&line) {

@@ -36,6 +36,10 @@ pub enum Error {
         /// What went wrong, naming the file where there is one.
         message: String,
     },
+    /// A sink did not accept a batch; ask it
+    /// [`SinkError::is_retryable`](crate::sink::SinkError::is_retryable).
+    #[error(transparent)]
+    Sink(#[from] crate::sink::SinkError),
     /// Reading or writing a local file failed.
     #[error("{what}: {source}")]
     Io {
@@ -72,6 +76,7 @@ impl Error {
             | Error::MalformedAlert(_)
             | Error::Checkpoint { .. }
             | Error::Protocol(_) => false,
+            Error::Sink(e) => e.is_retryable(),
             Error::Io { source, .. } => matches!(
                 source.kind(),
                 std::io::ErrorKind::Interrupted

@@ -36,7 +36,8 @@
 //! | `email` | no | e-mail notification rules over SMTP |
 //! | `simulator` | no | a local Defender API and Entra token endpoint |
 //!
-//! The sink features are reserved now and fill in as those modules land.
+//! The sinks, their table and the encoders behind them are described in
+//! [`sink`] and [`format`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -45,12 +46,14 @@ pub mod checkpoint;
 pub mod client;
 pub mod cloud;
 mod error;
+pub mod format;
 pub mod models;
 pub mod retry;
 mod secret;
 #[cfg(feature = "simulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
 pub mod simulator;
+pub mod sink;
 mod tenant;
 pub mod transport;
 

@@ -1,0 +1,262 @@
+//! Escaping and number/time writing shared by the text formats.
+//!
+//! All special characters are ASCII except the C1 controls (U+0080–U+009F,
+//! UTF-8 lead byte `0xC2`), so each escaper first scans the bytes and copies
+//! the whole string when nothing needs care.
+
+use std::io::Write as _;
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
+/// U+FFFD, written for control characters the target format cannot carry.
+const REPLACEMENT: &str = "\u{FFFD}";
+
+fn needs_care(b: u8, special: &[u8]) -> bool {
+    b < 0x20 || b == 0x7F || b == 0xC2 || special.contains(&b)
+}
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut buf = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+}
+
+/// Writes `s` through `map`, which handles the characters it cares about
+/// and returns false for the ones to copy.
+fn escape_with(
+    out: &mut Vec<u8>,
+    s: &str,
+    special: &[u8],
+    map: impl Fn(char, &mut Vec<u8>) -> bool,
+) {
+    if !s.bytes().any(|b| needs_care(b, special)) {
+        out.extend_from_slice(s.as_bytes());
+        return;
+    }
+    for c in s.chars() {
+        if !map(c, out) {
+            push_char(out, c);
+        }
+    }
+}
+
+/// The common rule for text formats: CR and LF become the two characters
+/// `\r` and `\n`, TAB becomes a space, every other control character
+/// becomes U+FFFD. Returns true when `c` was handled.
+fn controls(c: char, out: &mut Vec<u8>) -> bool {
+    match c {
+        '\r' => out.extend_from_slice(b"\\r"),
+        '\n' => out.extend_from_slice(b"\\n"),
+        '\t' => out.push(b' '),
+        c if c.is_control() => out.extend_from_slice(REPLACEMENT.as_bytes()),
+        _ => return false,
+    }
+    true
+}
+
+/// A CEF extension value: `\` → `\\`, `=` → `\=`, CR/LF → `\r`/`\n`.
+pub(crate) fn cef_extension(out: &mut Vec<u8>, s: &str) {
+    escape_with(out, s, b"\\=", |c, out| match c {
+        '\\' => {
+            out.extend_from_slice(b"\\\\");
+            true
+        }
+        '=' => {
+            out.extend_from_slice(b"\\=");
+            true
+        }
+        c => controls(c, out),
+    });
+}
+
+/// A CEF header field: `\` → `\\`, `|` → `\|`, every control character
+/// (CR and LF included) → a space; at most `max_chars` characters.
+pub(crate) fn cef_header(out: &mut Vec<u8>, s: &str, max_chars: usize) {
+    let cut = s.char_indices().nth(max_chars).map_or(s, |(i, _)| &s[..i]);
+    escape_with(out, cut, b"\\|", |c, out| {
+        match c {
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '|' => out.extend_from_slice(b"\\|"),
+            c if c.is_control() => out.push(b' '),
+            _ => return false,
+        }
+        true
+    });
+}
+
+/// An RFC 5424 PARAM-VALUE: `"`, `\` and `]` get a backslash; CR/LF →
+/// `\r`/`\n`; other controls as in the common rule.
+pub(crate) fn sd_value(out: &mut Vec<u8>, s: &str) {
+    escape_with(out, s, b"\\\"]", |c, out| {
+        match c {
+            '\\' | '"' | ']' => {
+                out.push(b'\\');
+                out.push(c as u8);
+            }
+            c => return controls(c, out),
+        }
+        true
+    });
+}
+
+/// A LEEF value: the delimiter → `\xHH`, `\` → `\\`, CR/LF → `\r`/`\n`,
+/// other controls as in the common rule. The delimiter is ASCII.
+pub(crate) fn leef_value(out: &mut Vec<u8>, s: &str, delimiter: u8) {
+    escape_with(out, s, &[b'\\', delimiter], |c, out| {
+        if c as u32 == u32::from(delimiter) {
+            let _ = write!(out, "\\x{delimiter:02x}");
+            return true;
+        }
+        if c == '\\' {
+            out.extend_from_slice(b"\\\\");
+            return true;
+        }
+        controls(c, out)
+    });
+}
+
+/// PRINTUSASCII only (33–126): anything else becomes `_`; at most `max`
+/// bytes; `-` (the NILVALUE) when empty.
+pub(crate) fn print_us_ascii(out: &mut Vec<u8>, s: &str, max: usize) {
+    let start = out.len();
+    for c in s.chars().take(max) {
+        out.push(if ('!'..='~').contains(&c) {
+            c as u8
+        } else {
+            b'_'
+        });
+    }
+    if out.len() == start {
+        out.push(b'-');
+    }
+}
+
+/// Writes `value` in decimal.
+pub(crate) fn int(out: &mut Vec<u8>, value: i64) {
+    let _ = write!(out, "{value}");
+}
+
+fn two(out: &mut Vec<u8>, v: u32) {
+    out.push(b'0' + (v / 10 % 10) as u8);
+    out.push(b'0' + (v % 10) as u8);
+}
+
+/// RFC 3339 in UTC with at most 6 fraction digits (RFC 5424 TIMESTAMP):
+/// `2024-05-02T09:14:05.123456Z`, trailing zeros of the fraction dropped.
+pub(crate) fn rfc3339_micros(out: &mut Vec<u8>, t: DateTime<Utc>) {
+    let year = t.year().rem_euclid(10_000) as u32;
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push(b'-');
+    two(out, t.month());
+    out.push(b'-');
+    two(out, t.day());
+    out.push(b'T');
+    two(out, t.hour());
+    out.push(b':');
+    two(out, t.minute());
+    out.push(b':');
+    two(out, t.second());
+    fraction_micros(out, t);
+    out.push(b'Z');
+}
+
+/// `.ffffff` with trailing zeros dropped, or nothing when whole.
+fn fraction_micros(out: &mut Vec<u8>, t: DateTime<Utc>) {
+    let mut micros = (t.nanosecond() % 1_000_000_000) / 1_000;
+    if micros == 0 {
+        return;
+    }
+    let mut width = 6;
+    while micros.is_multiple_of(10) {
+        micros /= 10;
+        width -= 1;
+    }
+    out.push(b'.');
+    let _ = write!(out, "{micros:0width$}");
+}
+
+/// Epoch seconds with up to 6 fraction digits (Splunk's `time`).
+pub(crate) fn epoch_seconds(out: &mut Vec<u8>, t: DateTime<Utc>) {
+    int(out, t.timestamp());
+    fraction_micros(out, t);
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+/// RFC 3164 TIMESTAMP: `Mmm dd hh:mm:ss`, day padded with a space.
+pub(crate) fn bsd_timestamp(out: &mut Vec<u8>, t: DateTime<Utc>) {
+    let month = MONTHS.get(t.month0() as usize).copied().unwrap_or(b"Jan");
+    out.extend_from_slice(month);
+    out.push(b' ');
+    let day = t.day();
+    out.push(if day < 10 {
+        b' '
+    } else {
+        b'0' + (day / 10) as u8
+    });
+    out.push(b'0' + (day % 10) as u8);
+    out.push(b' ');
+    two(out, t.hour());
+    out.push(b':');
+    two(out, t.minute());
+    out.push(b':');
+    two(out, t.second());
+}
+
+/// A JSON string literal (quotes included), escaped by serde_json.
+pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a &str into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(f: impl Fn(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escapers() {
+        let hostile = "a|b\\c=d]e\"f\r\ng\th\0i\u{85}j\u{2028}日本😀";
+        assert_eq!(
+            run(|o| cef_extension(o, hostile)),
+            "a|b\\\\c\\=d]e\"f\\r\\ng h\u{FFFD}i\u{FFFD}j\u{2028}日本😀"
+        );
+        assert_eq!(
+            run(|o| cef_header(o, hostile, 512)),
+            "a\\|b\\\\c=d]e\"f  g h i j\u{2028}日本😀"
+        );
+        assert_eq!(
+            run(|o| sd_value(o, hostile)),
+            "a|b\\\\c=d\\]e\\\"f\\r\\ng h\u{FFFD}i\u{FFFD}j\u{2028}日本😀"
+        );
+        assert_eq!(
+            run(|o| leef_value(o, "a^b\\c=d\r\n\tx", b'^')),
+            "a\\x5eb\\\\c=d\\r\\n x"
+        );
+        assert_eq!(run(|o| leef_value(o, "a\tb", b'\t')), "a\\x09b");
+        assert_eq!(run(|o| cef_header(o, "日本語", 2)), "日本");
+        assert_eq!(
+            run(|o| print_us_ascii(o, "host name\u{e9}", 255)),
+            "host_name_"
+        );
+        assert_eq!(run(|o| print_us_ascii(o, "", 255)), "-");
+    }
+
+    #[test]
+    fn times() {
+        let t: DateTime<Utc> = "2021-01-05T09:03:07.1234567Z".parse().unwrap();
+        assert_eq!(run(|o| rfc3339_micros(o, t)), "2021-01-05T09:03:07.123456Z");
+        assert_eq!(run(|o| epoch_seconds(o, t)), "1609837387.123456");
+        assert_eq!(run(|o| bsd_timestamp(o, t)), "Jan  5 09:03:07");
+        let whole: DateTime<Utc> = "2021-11-25T19:00:00.5Z".parse().unwrap();
+        assert_eq!(run(|o| rfc3339_micros(o, whole)), "2021-11-25T19:00:00.5Z");
+        assert_eq!(run(|o| bsd_timestamp(o, whole)), "Nov 25 19:00:00");
+    }
+}

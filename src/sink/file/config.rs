@@ -1,0 +1,73 @@
+//! [`FileSinkBuilder`]: settings of a [`FileSink`].
+
+use std::path::PathBuf;
+
+use super::sink::FileSink;
+use crate::error::Error;
+use crate::format::Format;
+
+/// Settings of a [`FileSink`]; see [`FileSink::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct FileSinkBuilder {
+    pub(super) path: PathBuf,
+    pub(super) format: Format,
+    pub(super) rotate_at: Option<u64>,
+    pub(super) keep: usize,
+    pub(super) sync_each_batch: bool,
+}
+
+impl FileSinkBuilder {
+    pub(super) fn new(path: PathBuf) -> Self {
+        FileSinkBuilder {
+            path,
+            format: Format::Json,
+            rotate_at: None,
+            keep: 5,
+            sync_each_batch: false,
+        }
+    }
+
+    /// The line format. Default [`Format::Json`]: the raw alert, one per line.
+    pub fn format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Starts a new file once the current one would grow past `bytes`:
+    /// `alerts.jsonl` becomes `alerts.jsonl.1`, `.1` becomes `.2`, and so on.
+    /// A batch is never split across files. Default: no rotation.
+    pub fn rotate_at_bytes(mut self, bytes: u64) -> Self {
+        self.rotate_at = Some(bytes);
+        self
+    }
+
+    /// How many rotated files to keep (`.1` … `.N`); older ones are
+    /// deleted. Default 5.
+    pub fn keep_rotated(mut self, files: usize) -> Self {
+        self.keep = files;
+        self
+    }
+
+    /// Calls fsync after every batch, so `send` returns only once the batch
+    /// is on disk. Default off: `send` returns once the OS has the bytes,
+    /// and [`flush`](crate::sink::AlertSink::flush) fsyncs.
+    pub fn sync_each_batch(mut self, sync: bool) -> Self {
+        self.sync_each_batch = sync;
+        self
+    }
+
+    /// Checks the settings. The file is opened (created, in append mode) on
+    /// the first send.
+    pub fn build(self) -> Result<FileSink, Error> {
+        if self.path.as_os_str().is_empty() {
+            return Err(Error::Config("file sink: the path is empty".into()));
+        }
+        if self.rotate_at == Some(0) {
+            return Err(Error::Config(
+                "file sink: rotate_at_bytes must be more than 0".into(),
+            ));
+        }
+        Ok(FileSink::from_builder(self))
+    }
+}

@@ -1,0 +1,180 @@
+//! [`FileSink`]: alert lines appended to a file.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use chrono::Utc;
+use tokio::fs::{File, OpenOptions};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::Mutex;
+
+use super::config::FileSinkBuilder;
+use crate::sink::{AlertRecord, AlertSink, SinkError};
+
+const NAME: &str = "file";
+
+/// Appends one line per alert to a file: by default the raw alert JSON
+/// (JSON lines). Rotates by size when asked; fsyncs on
+/// [`flush`](AlertSink::flush). A batch is written in one piece: if the
+/// write fails half-way, the file is cut back to where the batch began, so
+/// a retried batch never leaves a torn line.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use defender_siem::sink::{AlertSink, FileSink};
+///
+/// let sink = FileSink::builder("/var/log/defender/alerts.jsonl")
+///     .rotate_at_bytes(100 * 1024 * 1024)
+///     .keep_rotated(10)
+///     .build()?;
+/// # let batch = [];
+/// sink.send(&batch).await?;
+/// sink.flush().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct FileSink {
+    config: FileSinkBuilder,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    file: Option<File>,
+    size: u64,
+    buf: Vec<u8>,
+}
+
+impl FileSink {
+    /// Settings for a sink writing to `path`.
+    pub fn builder(path: impl Into<PathBuf>) -> FileSinkBuilder {
+        FileSinkBuilder::new(path.into())
+    }
+
+    pub(super) fn from_builder(config: FileSinkBuilder) -> Self {
+        FileSink {
+            config,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The file being written.
+    pub fn path(&self) -> &Path {
+        &self.config.path
+    }
+
+    fn rotated(&self, n: usize) -> PathBuf {
+        let mut name = self.config.path.clone().into_os_string();
+        name.push(format!(".{n}"));
+        PathBuf::from(name)
+    }
+
+    async fn open(&self, state: &mut State) -> Result<(), SinkError> {
+        if state.file.is_some() {
+            return Ok(());
+        }
+        let path = &self.config.path;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .await
+            .map_err(|e| SinkError::io(NAME, &format!("cannot open {}", path.display()), e))?;
+        let size = file
+            .metadata()
+            .await
+            .map_err(|e| SinkError::io(NAME, &format!("cannot stat {}", path.display()), e))?
+            .len();
+        state.file = Some(file);
+        state.size = size;
+        Ok(())
+    }
+
+    async fn rotate(&self, state: &mut State) -> Result<(), SinkError> {
+        if let Some(mut file) = state.file.take() {
+            let _ = file.flush().await;
+            let _ = file.sync_all().await;
+        }
+        let keep = self.config.keep;
+        if keep == 0 {
+            let _ = tokio::fs::remove_file(&self.config.path).await;
+        } else {
+            let _ = tokio::fs::remove_file(self.rotated(keep)).await;
+            for n in (1..keep).rev() {
+                let _ = tokio::fs::rename(self.rotated(n), self.rotated(n + 1)).await;
+            }
+            tokio::fs::rename(&self.config.path, self.rotated(1))
+                .await
+                .map_err(|e| SinkError::io(NAME, "cannot rotate the file", e))?;
+        }
+        tracing::info!(path = %self.config.path.display(), "rotated alert file");
+        self.open(state).await
+    }
+
+    async fn write(&self, state: &mut State) -> Result<(), SinkError> {
+        let State { file, size, buf } = state;
+        let Some(file) = file.as_mut() else {
+            return Err(SinkError::connection(NAME, "the file is not open"));
+        };
+        if let Err(e) = file.write_all(buf).await {
+            // Cut back to where the batch began, so a retry leaves no torn line.
+            let _ = file.set_len(*size).await;
+            return Err(SinkError::io(NAME, "cannot write the batch", e));
+        }
+        if let Err(e) = file.flush().await {
+            return Err(SinkError::io(NAME, "cannot write the batch", e));
+        }
+        if self.config.sync_each_batch {
+            file.sync_data()
+                .await
+                .map_err(|e| SinkError::io(NAME, "cannot fsync the file", e))?;
+        }
+        *size += buf.len() as u64;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AlertSink for FileSink {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut guard = self.state.lock().await;
+        let state = &mut *guard;
+        state.buf.clear();
+        let now = Utc::now();
+        for record in batch {
+            self.config.format.encode_line(record, now, &mut state.buf);
+        }
+        self.open(state).await?;
+        if let Some(limit) = self.config.rotate_at
+            && state.size > 0
+            && state.size + state.buf.len() as u64 > limit
+        {
+            self.rotate(state).await?;
+        }
+        let result = self.write(state).await;
+        if result.is_err() {
+            state.file = None;
+        }
+        result
+    }
+
+    async fn flush(&self) -> Result<(), SinkError> {
+        let mut state = self.state.lock().await;
+        if let Some(file) = state.file.as_mut() {
+            file.flush()
+                .await
+                .map_err(|e| SinkError::io(NAME, "cannot flush the file", e))?;
+            file.sync_all()
+                .await
+                .map_err(|e| SinkError::io(NAME, "cannot fsync the file", e))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! What the two HTTP sinks (Splunk HEC, Sentinel) share: the client with
+//! its TLS settings, gzip, `Retry-After`, and errors without URLs.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use reqwest::header::HeaderMap;
+use url::Url;
+
+use crate::error::Error;
+use crate::retry::{Failure, parse_retry_after};
+use crate::sink::{SinkError, SinkErrorKind};
+
+/// TLS and timeout settings of an HTTP sink.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HttpSettings {
+    pub timeout: Option<Duration>,
+    pub extra_ca_pem: Option<Vec<u8>>,
+    pub accept_invalid_certs: bool,
+}
+
+/// Builds the client: rustls, certificate verification on unless the
+/// explicitly named option turned it off (which logs a warning).
+pub(crate) fn client(sink: &str, s: &HttpSettings) -> Result<reqwest::Client, Error> {
+    let mut b = reqwest::Client::builder()
+        .timeout(s.timeout.unwrap_or(Duration::from_secs(60)))
+        .connect_timeout(Duration::from_secs(15))
+        .user_agent(concat!("defender-siem/", env!("CARGO_PKG_VERSION")));
+    if let Some(pem) = &s.extra_ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| Error::Config(format!("{sink}: the extra CA is not PEM: {e}")))?;
+        if certs.is_empty() {
+            return Err(Error::Config(format!(
+                "{sink}: the extra CA file holds no certificate"
+            )));
+        }
+        for cert in certs {
+            b = b.add_root_certificate(cert);
+        }
+    }
+    if s.accept_invalid_certs {
+        tracing::warn!(
+            sink,
+            "TLS certificate verification is OFF (danger_accept_invalid_certs): \
+             anyone on the network path can read and change what this sink sends"
+        );
+        b = b.danger_accept_invalid_certs(true);
+    }
+    b.build()
+        .map_err(|e| Error::Config(format!("{sink}: cannot build the HTTP client: {e}")))
+}
+
+/// Checks an endpoint: http(s), no user info, no query, no fragment.
+pub(crate) fn check_endpoint(sink: &str, url: &str) -> Result<Url, Error> {
+    let parsed = Url::parse(url)
+        .map_err(|e| Error::Config(format!("{sink}: the endpoint is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return Err(Error::Config(format!(
+            "{sink}: the endpoint must start with https:// (or http:// for tests)"
+        )));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::Config(format!(
+            "{sink}: the endpoint must not hold credentials"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "{sink}: the endpoint must not have a query string or fragment"
+        )));
+    }
+    Ok(parsed)
+}
+
+/// `url` without its query string, for messages.
+#[cfg_attr(not(feature = "sentinel"), allow(dead_code))]
+pub(crate) fn display_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.to_string()
+}
+
+/// `body` in a gzip container.
+pub fn gzip(body: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::with_capacity(body.len() / 4 + 64), Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(body);
+    enc.finish().unwrap_or_default()
+}
+
+/// The `Retry-After` of a response.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, chrono::Utc::now())
+}
+
+/// A transport error as a retry failure and a sink error, without the URL.
+pub(crate) fn transport(sink: &str, e: reqwest::Error) -> (Failure, SinkError) {
+    let e = e.without_url();
+    if e.is_timeout() {
+        (
+            Failure::Timeout,
+            SinkError::new(
+                sink,
+                SinkErrorKind::Timeout,
+                true,
+                format!("request timed out: {e}"),
+            ),
+        )
+    } else {
+        let message = format!("connection failed: {e}");
+        (
+            Failure::Connection,
+            SinkError::connection(sink, message).with_source(e),
+        )
+    }
+}
+
+/// At most `max` characters of a response body, for error messages.
+#[cfg_attr(not(feature = "sentinel"), allow(dead_code))]
+pub(crate) fn snippet(body: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let cut: String = text.chars().take(max).collect();
+    cut.replace(['\r', '\n'], " ")
+}

@@ -1,0 +1,144 @@
+//! [`SentinelBuilder`]: settings of a [`SentinelSink`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use super::sink::SentinelSink;
+use crate::auth::TokenProvider;
+use crate::error::Error;
+use crate::format::SentinelRow;
+use crate::retry::RetryPolicy;
+use crate::sink::http::HttpSettings;
+use crate::tenant::TenantId;
+
+/// The Logs Ingestion scope on the public cloud.
+pub const DEFAULT_SCOPE: &str = "https://monitor.azure.com//.default";
+
+/// Settings of a [`SentinelSink`]; see [`SentinelSink::builder`].
+#[derive(Clone)]
+#[must_use]
+pub struct SentinelBuilder {
+    pub(super) endpoint: String,
+    pub(super) dcr_id: String,
+    pub(super) stream: String,
+    pub(super) tokens: Arc<dyn TokenProvider>,
+    pub(super) tenant: TenantId,
+    pub(super) scope: String,
+    pub(super) gzip: bool,
+    pub(super) max_chunk_bytes: usize,
+    pub(super) retry: RetryPolicy,
+    pub(super) row: SentinelRow,
+    pub(super) http: HttpSettings,
+}
+
+impl fmt::Debug for SentinelBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SentinelBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("dcr_id", &self.dcr_id)
+            .field("stream", &self.stream)
+            .field("tenant", &self.tenant)
+            .field("scope", &self.scope)
+            .field("gzip", &self.gzip)
+            .field("max_chunk_bytes", &self.max_chunk_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SentinelBuilder {
+    pub(super) fn new(
+        endpoint: &str,
+        dcr_id: &str,
+        stream: &str,
+        tokens: Arc<dyn TokenProvider>,
+        tenant: TenantId,
+    ) -> Self {
+        SentinelBuilder {
+            endpoint: endpoint.to_owned(),
+            dcr_id: dcr_id.to_owned(),
+            stream: stream.to_owned(),
+            tokens,
+            tenant,
+            scope: DEFAULT_SCOPE.to_owned(),
+            gzip: true,
+            max_chunk_bytes: 1024 * 1024,
+            retry: RetryPolicy::default(),
+            row: SentinelRow::default(),
+            http: HttpSettings::default(),
+        }
+    }
+
+    /// Token scope. Default `https://monitor.azure.com//.default`; use
+    /// `https://monitor.azure.us//.default` (US Government) or
+    /// `https://monitor.azure.cn//.default` (Azure China) on those clouds.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = scope.into();
+        self
+    }
+    /// gzip request bodies. Default on.
+    pub fn gzip(mut self, gzip: bool) -> Self {
+        self.gzip = gzip;
+        self
+    }
+    /// Largest chunk of uncompressed JSON. Default 1 MiB (the API limit).
+    pub fn max_chunk_bytes(mut self, bytes: usize) -> Self {
+        self.max_chunk_bytes = bytes;
+        self
+    }
+    /// Retry policy for one request. Default [`RetryPolicy::default`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+    /// Portal base for the `AlertLink` column. Default the public portal.
+    pub fn portal_base(mut self, base: Url) -> Self {
+        self.row = self.row.portal_base(base);
+        self
+    }
+    /// Timeout of one request. Default 60 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.timeout = Some(timeout);
+        self
+    }
+    /// Trusts this CA (PEM) besides the web PKI roots (for a proxy).
+    pub fn extra_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.http.extra_ca_pem = Some(pem.into());
+        self
+    }
+    /// **Turns TLS certificate verification off**, exposing the bearer
+    /// token to anyone on the path. Lab use only; logs a warning.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.http.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Checks the settings and builds the sink.
+    pub fn build(self) -> Result<SentinelSink, Error> {
+        let id_ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 128
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if !id_ok(&self.dcr_id) {
+            return Err(Error::Config(
+                "sentinel: the DCR immutable id must look like `dcr-0123…` (letters, digits, `-`)"
+                    .into(),
+            ));
+        }
+        if !id_ok(&self.stream) {
+            return Err(Error::Config(
+                "sentinel: the stream name must look like `Custom-DefenderAlerts_CL`".into(),
+            ));
+        }
+        if self.max_chunk_bytes < 1024 {
+            return Err(Error::Config(
+                "sentinel: chunks must allow at least 1 KiB".into(),
+            ));
+        }
+        SentinelSink::from_builder(self)
+    }
+}

@@ -1,0 +1,278 @@
+//! [`SentinelSink`]: the `AlertSink` over the Logs Ingestion API.
+
+use std::fmt;
+use std::future::Future;
+use std::ops::Range;
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use url::Url;
+
+use super::config::SentinelBuilder;
+use super::encode::encode_chunks;
+use crate::error::Error;
+use crate::retry::{Decision, Failure};
+use crate::sink::http::{self, gzip};
+use crate::sink::{AlertRecord, AlertSink, SinkError, SinkErrorKind};
+
+const NAME: &str = "sentinel";
+const API_VERSION: &str = "2023-01-01";
+
+type Boxed<'a> = Pin<Box<dyn Future<Output = Result<(), SinkError>> + Send + 'a>>;
+
+/// Sends alerts to Microsoft Sentinel through a data collection rule; see
+/// the [module docs](super).
+pub struct SentinelSink {
+    config: SentinelBuilder,
+    client: reqwest::Client,
+    url: Url,
+}
+
+impl fmt::Debug for SentinelSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SentinelSink")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How one POST ended.
+enum Posted {
+    Accepted,
+    TooLarge,
+}
+
+impl SentinelSink {
+    /// Settings for a sink posting to the DCE or DCR ingestion `endpoint`,
+    /// rule `dcr_immutable_id`, stream `stream_name` (for example
+    /// `Custom-DefenderAlerts_CL`), with tokens for `auth_tenant` (the
+    /// tenant of the ingestion app: the MSSP's or the customer's own).
+    pub fn builder(
+        endpoint: &str,
+        dcr_immutable_id: &str,
+        stream_name: &str,
+        tokens: std::sync::Arc<dyn crate::auth::TokenProvider>,
+        auth_tenant: crate::TenantId,
+    ) -> SentinelBuilder {
+        SentinelBuilder::new(endpoint, dcr_immutable_id, stream_name, tokens, auth_tenant)
+    }
+
+    pub(super) fn from_builder(config: SentinelBuilder) -> Result<Self, Error> {
+        let base = http::check_endpoint(NAME, &config.endpoint)?;
+        let mut url = base
+            .join(&format!(
+                "dataCollectionRules/{}/streams/{}",
+                config.dcr_id, config.stream
+            ))
+            .map_err(|e| Error::Config(format!("{NAME}: bad endpoint: {e}")))?;
+        url.query_pairs_mut()
+            .append_pair("api-version", API_VERSION);
+        Ok(SentinelSink {
+            client: http::client(NAME, &config.http)?,
+            url,
+            config,
+        })
+    }
+
+    /// The ingestion URL (no secret in it).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    async fn bearer(&self) -> Result<HeaderValue, SinkError> {
+        let token = self
+            .config
+            .tokens
+            .token(&self.config.tenant, &self.config.scope)
+            .await
+            .map_err(|e| {
+                SinkError::new(
+                    NAME,
+                    SinkErrorKind::Auth,
+                    e.is_retryable(),
+                    format!("cannot get a token for {}: {e}", self.config.scope),
+                )
+            })?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret().expose()))
+            .map_err(|_| {
+                SinkError::new(
+                    NAME,
+                    SinkErrorKind::Auth,
+                    false,
+                    "the token holds invalid characters",
+                )
+            })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    fn refused(&self, status: u16, body: &[u8]) -> SinkError {
+        let c = &self.config;
+        let detail = http::snippet(body, 300);
+        let (kind, message) = match status {
+            401 => (
+                SinkErrorKind::Auth,
+                format!(
+                    "the token was refused: check that the scope `{}` belongs to the endpoint's cloud \
+                     (public: https://monitor.azure.com//.default, US Gov: https://monitor.azure.us//.default, \
+                     China: https://monitor.azure.cn//.default) and that tenant {} is the app's tenant",
+                    c.scope, c.tenant
+                ),
+            ),
+            403 => (
+                SinkErrorKind::Auth,
+                format!(
+                    "the app may not write to DCR {}: give it the \"Monitoring Metrics Publisher\" role on the DCR \
+                     (new role assignments can take up to 30 minutes to apply)",
+                    c.dcr_id
+                ),
+            ),
+            404 => (
+                SinkErrorKind::Config,
+                format!(
+                    "DCR {} or stream {} was not found at {}",
+                    c.dcr_id,
+                    c.stream,
+                    http::display_url(&self.url)
+                ),
+            ),
+            _ => (
+                SinkErrorKind::Rejected,
+                format!("Logs Ingestion refused the request: {detail}"),
+            ),
+        };
+        let retryable = matches!(status, 408 | 429) || (status >= 500 && status != 501);
+        SinkError::new(NAME, kind, retryable, message).with_status(status)
+    }
+
+    async fn post(&self, body: &[u8]) -> Result<Posted, SinkError> {
+        let (body, gzipped) = if self.config.gzip {
+            (gzip(body), true)
+        } else {
+            (body.to_vec(), false)
+        };
+        let mut attempt = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let mut req = self
+                .client
+                .post(self.url.clone())
+                .header(AUTHORIZATION, self.bearer().await?)
+                .header(CONTENT_TYPE, "application/json")
+                .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
+                .body(body.clone());
+            if gzipped {
+                req = req.header(CONTENT_ENCODING, "gzip");
+            }
+            let (failure, error) = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let wait = http::retry_after(resp.headers());
+                    let bytes = resp.bytes().await.unwrap_or_default();
+                    match status {
+                        200..=299 => return Ok(Posted::Accepted),
+                        413 => return Ok(Posted::TooLarge),
+                        401 if !refreshed => {
+                            refreshed = true;
+                            self.config
+                                .tokens
+                                .invalidate(&self.config.tenant, &self.config.scope);
+                            tracing::info!(sink = NAME, "HTTP 401: fetching a new token once");
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    let e = self.refused(status, &bytes).with_retry_after(wait);
+                    if !e.is_retryable() {
+                        return Err(e);
+                    }
+                    (
+                        Failure::Status {
+                            status,
+                            retry_after: wait,
+                        },
+                        e,
+                    )
+                }
+                Err(e) => http::transport(NAME, e),
+            };
+            match self.config.retry.decide(attempt, failure) {
+                Decision::RetryAfter(wait) => {
+                    tracing::warn!(sink = NAME, attempt, error = %error, ?wait, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Decision::GiveUp => return Err(error),
+            }
+        }
+    }
+
+    fn post_range<'a>(
+        &'a self,
+        records: &'a [AlertRecord],
+        range: Range<usize>,
+        body: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Boxed<'a> {
+        Box::pin(async move {
+            match self.post(&body).await? {
+                Posted::Accepted => Ok(()),
+                Posted::TooLarge if range.len() > 1 => {
+                    let mid = range.start + range.len() / 2;
+                    tracing::warn!(sink = NAME, rows = range.len(), "HTTP 413: splitting the chunk");
+                    for half in [range.start..mid, mid..range.end] {
+                        let body = self.encode_one(&records[half.clone()], now);
+                        self.post_range(records, half, body, now).await?;
+                    }
+                    Ok(())
+                }
+                Posted::TooLarge => Err(SinkError::new(
+                    NAME,
+                    SinkErrorKind::Rejected,
+                    false,
+                    format!(
+                        "the row of alert {} alone is larger than the Logs Ingestion API accepts (HTTP 413)",
+                        records[range.start].alert_id()
+                    ),
+                )
+                .with_status(413)),
+            }
+        })
+    }
+
+    fn encode_one(&self, records: &[AlertRecord], now: DateTime<Utc>) -> Vec<u8> {
+        encode_chunks(records, &self.config.row, now, usize::MAX)
+            .into_iter()
+            .next()
+            .map(|c| c.body)
+            .unwrap_or_else(|| b"[]".to_vec())
+    }
+}
+
+#[async_trait]
+impl AlertSink for SentinelSink {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let now = Utc::now();
+        for chunk in encode_chunks(batch, &self.config.row, now, self.config.max_chunk_bytes) {
+            self.post_range(batch, chunk.range, chunk.body, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Gets a token and posts an empty array: 204 means the endpoint, the
+    /// DCR, the stream and the role are all right.
+    async fn health(&self) -> Result<(), SinkError> {
+        match self.post(b"[]").await? {
+            Posted::Accepted | Posted::TooLarge => Ok(()),
+        }
+    }
+}

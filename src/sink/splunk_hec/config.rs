@@ -1,0 +1,210 @@
+//! [`SplunkHecBuilder`]: settings of a [`SplunkHecSink`].
+
+use std::fmt;
+use std::time::Duration;
+
+use super::sink::SplunkHecSink;
+use crate::error::Error;
+use crate::format::HecEnvelope;
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+use crate::sink::http::HttpSettings;
+
+/// Indexer acknowledgement settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct IndexerAck {
+    pub(super) poll_interval: Duration,
+    pub(super) timeout: Duration,
+    pub(super) max_resends: u32,
+}
+
+impl Default for IndexerAck {
+    /// Poll every 10 s, re-send after 5 minutes without an ack, at most 3
+    /// times (Splunk's own guidance).
+    fn default() -> Self {
+        IndexerAck {
+            poll_interval: Duration::from_secs(10),
+            timeout: Duration::from_secs(300),
+            max_resends: 3,
+        }
+    }
+}
+
+impl IndexerAck {
+    /// How often `/services/collector/ack` is asked. Default 10 s.
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+    /// How long to wait for an ack before re-sending. Default 5 minutes.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// How many times an unacknowledged batch is re-sent before `send`
+    /// fails (retryably). Default 3.
+    pub fn max_resends(mut self, resends: u32) -> Self {
+        self.max_resends = resends;
+        self
+    }
+}
+
+/// What to do with an event Splunk refuses (400 with
+/// `invalid-event-number`); see the [module docs](super).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum InvalidEvents {
+    /// Log it, count it, keep it for [`SplunkHecSink::take_set_aside`], and
+    /// deliver the rest of the batch. The default.
+    #[default]
+    SetAside,
+    /// Deliver the rest of the batch, then fail it permanently.
+    Fail,
+}
+
+/// Settings of a [`SplunkHecSink`]; see [`SplunkHecSink::builder`].
+#[derive(Clone)]
+#[must_use]
+pub struct SplunkHecBuilder {
+    pub(super) endpoint: String,
+    pub(super) token: Secret,
+    pub(super) envelope: HecEnvelope,
+    pub(super) source: String,
+    pub(super) sourcetype: String,
+    pub(super) index: Option<String>,
+    pub(super) max_batch_bytes: usize,
+    pub(super) max_batch_events: usize,
+    pub(super) gzip: bool,
+    pub(super) ack: Option<IndexerAck>,
+    pub(super) channel: Option<String>,
+    pub(super) retry: RetryPolicy,
+    pub(super) invalid_events: InvalidEvents,
+    pub(super) http: HttpSettings,
+}
+
+impl fmt::Debug for SplunkHecBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SplunkHecBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("token", &self.token)
+            .field("sourcetype", &self.sourcetype)
+            .field("index", &self.index)
+            .field("max_batch_bytes", &self.max_batch_bytes)
+            .field("gzip", &self.gzip)
+            .field("ack", &self.ack)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SplunkHecBuilder {
+    pub(super) fn new(endpoint: &str, token: Secret) -> Self {
+        SplunkHecBuilder {
+            endpoint: endpoint.to_owned(),
+            token,
+            envelope: HecEnvelope::default(),
+            source: "defender-siem".into(),
+            sourcetype: "ms:defender:atp:alerts".into(),
+            index: None,
+            max_batch_bytes: 1_000_000,
+            max_batch_events: 10_000,
+            gzip: false,
+            ack: None,
+            channel: None,
+            retry: RetryPolicy::default(),
+            invalid_events: InvalidEvents::default(),
+            http: HttpSettings::default(),
+        }
+    }
+
+    /// `source` of every event. Default `defender-siem`.
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = source.into();
+        self
+    }
+    /// `sourcetype`. Default `ms:defender:atp:alerts` (Splunk's add-on).
+    pub fn sourcetype(mut self, sourcetype: impl Into<String>) -> Self {
+        self.sourcetype = sourcetype.into();
+        self
+    }
+    /// Target `index`. Default none (the token's default index).
+    pub fn index(mut self, index: impl Into<String>) -> Self {
+        self.index = Some(index.into());
+        self
+    }
+    /// Largest request body before compression. Default 1,000,000 bytes.
+    /// An event larger than this goes alone.
+    pub fn max_batch_bytes(mut self, bytes: usize) -> Self {
+        self.max_batch_bytes = bytes;
+        self
+    }
+    /// Most events per request. Default 10,000.
+    pub fn max_batch_events(mut self, events: usize) -> Self {
+        self.max_batch_events = events;
+        self
+    }
+    /// gzip request bodies. Default off.
+    pub fn gzip(mut self, gzip: bool) -> Self {
+        self.gzip = gzip;
+        self
+    }
+    /// Turns on indexer acknowledgement. Default off.
+    pub fn indexer_ack(mut self, ack: IndexerAck) -> Self {
+        self.ack = Some(ack);
+        self
+    }
+    /// The channel GUID. Default: a random GUID per sink, kept for its life.
+    pub fn channel(mut self, channel: impl Into<String>) -> Self {
+        self.channel = Some(channel.into());
+        self
+    }
+    /// Retry policy for one request. Default [`RetryPolicy::default`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+    /// What to do with an event Splunk refuses. Default set it aside.
+    pub fn invalid_events(mut self, policy: InvalidEvents) -> Self {
+        self.invalid_events = policy;
+        self
+    }
+    /// Timeout of one request. Default 60 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.timeout = Some(timeout);
+        self
+    }
+    /// Trusts this CA (PEM, one or more certificates) besides the web PKI
+    /// roots, for a Splunk with a private CA.
+    pub fn extra_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.http.extra_ca_pem = Some(pem.into());
+        self
+    }
+    /// **Turns TLS certificate verification off.** Anyone on the path can
+    /// then read the HEC token and the alerts. For lab setups only; logs a
+    /// warning when the sink is built. Default off.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.http.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Checks the settings and builds the sink.
+    pub fn build(mut self) -> Result<SplunkHecSink, Error> {
+        if self.token.expose().trim().is_empty() {
+            return Err(Error::Config("splunk_hec: the HEC token is empty".into()));
+        }
+        if self.max_batch_bytes < 1024 || self.max_batch_events == 0 {
+            return Err(Error::Config(
+                "splunk_hec: batches must allow at least 1 KiB and 1 event".into(),
+            ));
+        }
+        if let Some(ack) = &self.ack
+            && (ack.poll_interval.is_zero() || ack.timeout < ack.poll_interval)
+        {
+            return Err(Error::Config(
+                "splunk_hec: the ack timeout must be at least one poll interval".into(),
+            ));
+        }
+        self.envelope = HecEnvelope::new(&self.source, &self.sourcetype, self.index.as_deref());
+        SplunkHecSink::from_builder(self)
+    }
+}

@@ -1,0 +1,61 @@
+//! Splunk HTTP Event Collector sink (feature `splunk`).
+//!
+//! POSTs batches of concatenated event envelopes to
+//! `/services/collector/event` with `Authorization: Splunk <token>`. Each
+//! envelope ([`HecEnvelope`](crate::format::HecEnvelope)) carries the
+//! alert's raw JSON unchanged in `event`, `time` from `lastUpdateTime`,
+//! `host` from `computerDnsName` and the tenant in `fields`.
+//!
+//! * **Batches** are bounded by bytes (default 1,000,000, uncompressed) and
+//!   by events (default 10,000); gzip is optional.
+//! * **Responses**: every HEC code is mapped to retryable or permanent with
+//!   its text and what to fix ([`hec_code`]); 429 and 5xx (except 501) are
+//!   retried with back-off, honouring `Retry-After`; 413 splits the batch.
+//! * **`invalid-event-number`**: a 400 naming event *n* means Splunk indexed
+//!   the events before *n* and refused *n*. The sink sends the events after
+//!   *n* on their own and, by default ([`InvalidEvents::SetAside`]), sets
+//!   event *n* aside: it is logged at error level with its tenant and alert
+//!   id, counted, and kept for [`SplunkHecSink::take_set_aside`], and the
+//!   batch counts as delivered, so one alert Splunk will never take does not
+//!   stop its tenant forever. [`InvalidEvents::Fail`] instead fails the
+//!   batch (permanently) once the other events are in.
+//! * **Indexer acknowledgement** (optional): every request carries the
+//!   sink's channel GUID (`X-Splunk-Request-Channel`); with acks on, a batch
+//!   counts as delivered only once `/services/collector/ack` reports its
+//!   `ackId` true; a batch not acknowledged within the timeout is re-sent
+//!   (Splunk may then index it twice).
+//! * **Health**: `GET /services/collector/health` (code 17 = healthy).
+//! * **TLS**: rustls with the web PKI roots plus an optional extra CA;
+//!   verification can only be turned off with the explicitly named
+//!   `danger_accept_invalid_certs`, which logs a warning.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use defender_siem::sink::AlertSink;
+//! use defender_siem::sink::splunk_hec::{IndexerAck, SplunkHecSink};
+//!
+//! let sink = SplunkHecSink::builder("https://splunk.example.com:8088", "61876693-4758-4f45-bca7-c910ccc746eb")
+//!     .index("edr")
+//!     .gzip(true)
+//!     .indexer_ack(IndexerAck::default().poll_interval(Duration::from_secs(5)))
+//!     .build()?;
+//! sink.health().await?;
+//! # let batch = [];
+//! sink.send(&batch).await?;
+//! # Ok(()) }
+//! ```
+
+mod ack;
+mod codes;
+mod config;
+mod encode;
+mod sink;
+
+pub use codes::{HecCode, hec_code};
+pub use config::{IndexerAck, InvalidEvents, SplunkHecBuilder};
+pub use encode::{HecBatch, encode_batches};
+pub use sink::{SetAside, SplunkHecSink};
+
+/// `body` in a gzip container, as the sinks send it.
+pub use crate::sink::http::gzip;
