@@ -51,6 +51,7 @@ mod secret;
 #[cfg(feature = "simulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
 pub mod simulator;
+pub mod sink;
 mod tenant;
 pub mod transport;
 

@@ -1,0 +1,3 @@
+//! Sinks (placeholder until the sinks branch lands).
+#[cfg(feature = "email")]
+pub mod email;
