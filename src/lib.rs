@@ -45,6 +45,7 @@ pub mod checkpoint;
 pub mod client;
 pub mod cloud;
 mod error;
+pub mod forward;
 pub mod models;
 pub mod retry;
 mod secret;
