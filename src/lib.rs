@@ -44,6 +44,7 @@ pub mod auth;
 pub mod checkpoint;
 pub mod client;
 pub mod cloud;
+pub mod config;
 mod error;
 pub mod forward;
 pub mod models;

@@ -11,7 +11,6 @@ use serde_json::value::RawValue;
 use crate::models::{Alert, ParsedAlert};
 use crate::tenant::TenantInfo;
 
-#[cfg(feature = "email")]
 pub mod email;
 
 #[derive(Debug, Clone)]
