@@ -201,7 +201,7 @@ fn tenant_config(
     place: &Place<'_>,
     i: usize,
     raw: Spanned<RawTenant>,
-    app: &(Option<String>, Option<Secret>),
+    app: &AppCredential,
 ) -> Result<TenantConfig> {
     let line = place.line_of(raw.span().start);
     let raw = raw.into_inner();
@@ -211,7 +211,7 @@ fn tenant_config(
     let client_id = raw
         .client_id
         .map(|t| t.0)
-        .or_else(|| app.0.clone())
+        .or_else(|| app.client_id.clone())
         .ok_or_else(|| {
             place.error(
                 line,
@@ -222,7 +222,7 @@ fn tenant_config(
     let client_secret = raw
         .client_secret
         .map(|t| Secret::new(t.0))
-        .or_else(|| app.1.clone())
+        .or_else(|| app.client_secret.clone())
         .ok_or_else(|| {
             place.error(
                 line,
