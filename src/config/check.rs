@@ -107,11 +107,14 @@ fn redact_line(line: &str) -> String {
     }
 }
 
-/// The checked defaults, and the default app credentials for tenants.
-fn defaults(
-    place: &Place<'_>,
-    raw: RawDefaults,
-) -> Result<(Defaults, (Option<String>, Option<Secret>))> {
+/// The MSSP app's credential from `[defaults]`, used by tenants that set none.
+struct AppCredential {
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+}
+
+/// The checked defaults, and the default app credential for tenants.
+fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredential)> {
     let line_at = |s: &Spanned<Text>| place.line_of(s.span().start);
     let cloud = match &raw.cloud {
         Some(c) => c
@@ -188,13 +191,11 @@ fn defaults(
             place.origin
         )));
     }
-    Ok((
-        defaults,
-        (
-            raw.client_id.map(|t| t.0),
-            raw.client_secret.map(|t| Secret::new(t.0)),
-        ),
-    ))
+    let app = AppCredential {
+        client_id: raw.client_id.map(|t| t.0),
+        client_secret: raw.client_secret.map(|t| Secret::new(t.0)),
+    };
+    Ok((defaults, app))
 }
 
 fn tenant_config(
