@@ -158,9 +158,7 @@ fn mistakes_name_the_line_and_the_key() {
             "f.toml:2: `soon` is not a duration (write e.g. 60s, 10m, 1h) (in `poll_interval = \"soon\"`)",
         ),
         (
-            format!(
-                "[[tenants]]\nid = \"t1.example\"\nclient_id = \"c\"\nclient_secret = \"${{CFG_TEST_UNSET_VAR}}\"\n"
-            ),
+            "[[tenants]]\nid = \"t1.example\"\nclient_id = \"c\"\nclient_secret = \"${CFG_TEST_UNSET_VAR}\"\n".to_string(),
             "f.toml:4: environment variable `CFG_TEST_UNSET_VAR` is not set (in `client_secret = …`)",
         ),
         (
@@ -180,11 +178,11 @@ fn mistakes_name_the_line_and_the_key() {
             "f.toml:5: `sinks[0].filter`: `Critical` is not a severity",
         ),
         (
-            format!("[[tenants]]\nid = \"not a tenant\"\n"),
+            "[[tenants]]\nid = \"not a tenant\"\n".to_string(),
             "f.toml:2: `tenants[0].id`: invalid configuration: `not a tenant` is not a tenant id",
         ),
         (
-            format!("[[tenants]]\nid = \"t1.example\"\n"),
+            "[[tenants]]\nid = \"t1.example\"\n".to_string(),
             "f.toml:1: `tenants[0].client_id`: missing",
         ),
         (
@@ -212,9 +210,7 @@ fn mistakes_name_the_line_and_the_key() {
 
 #[test]
 fn defaults_apply_when_keys_are_left_out() {
-    let text = format!(
-        "[defaults]\nclient_id = \"app\"\nclient_secret = \"s\"\n[[tenants]]\nid = \"t1.example\"\n[[sinks]]\nname = \"a\"\ntype = \"file\"\npath = \"x\"\n"
-    );
+    let text = "[defaults]\nclient_id = \"app\"\nclient_secret = \"s\"\n[[tenants]]\nid = \"t1.example\"\n[[sinks]]\nname = \"a\"\ntype = \"file\"\npath = \"x\"\n".to_string();
     let config = parse(&text).unwrap();
     assert_eq!(config.defaults.poll_interval, Duration::from_secs(60));
     assert_eq!(config.defaults.overlap, Duration::from_secs(600));
