@@ -58,12 +58,7 @@ impl AlertSink for RecordingSink {
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         if self.down.load(Ordering::SeqCst) {
             self.refused.fetch_add(1, Ordering::SeqCst);
-            return Err(SinkError {
-                sink: self.name.clone(),
-                message: "backend unavailable".into(),
-                retryable: true,
-                retry_after: None,
-            });
+            return Err(SinkError::connection(&self.name, "backend unavailable"));
         }
         let mut got = self.got.lock().unwrap();
         for r in batch {
