@@ -27,6 +27,7 @@ mod client_secret;
 mod common;
 pub mod consent;
 mod entra_error;
+mod per_tenant;
 mod refresh_token;
 mod static_token;
 mod token_endpoint;
@@ -48,6 +49,7 @@ pub use certificate::CertificateCredential;
 pub use claims::TokenClaims;
 pub use client_secret::ClientSecretCredential;
 pub use entra_error::EntraError;
+pub use per_tenant::PerTenantTokenProvider;
 pub use refresh_token::{MemoryRefreshTokenStore, RefreshTokenCredential, RefreshTokenStore};
 pub use static_token::StaticTokenProvider;
 

@@ -36,6 +36,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod email;
 mod error;
 mod fanout;
 mod file;

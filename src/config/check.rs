@@ -1,0 +1,500 @@
+//! From the file as written ([`super::raw`]) to the checked configuration.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use toml::Spanned;
+use url::Url;
+
+use super::raw::{RawDefaults, RawFile, RawFilter, RawRule, RawSink, RawTenant};
+use super::text::Text;
+use super::{Defaults, FilterConfig, ForwarderConfig, SinkConfig, SinkKind, TenantConfig};
+use crate::cloud::Cloud;
+use crate::error::{Error, Result};
+use crate::models::{AlertStatus, DetectionSource, Severity, Timestamp};
+use crate::secret::Secret;
+use crate::sink::email::{DeviceGroups, NotificationRule};
+use crate::tenant::{TenantId, TenantInfo};
+
+/// Where in the file: the origin, a line and a key, for error messages.
+struct Place<'a> {
+    origin: &'a str,
+    text: &'a str,
+}
+
+impl Place<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.text.as_bytes()[..offset.min(self.text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn error(&self, line: usize, key: &str, message: impl std::fmt::Display) -> Error {
+        Error::Config(format!("{}:{line}: `{key}`: {message}", self.origin))
+    }
+}
+
+pub(super) fn check(text: &str, origin: &str) -> Result<ForwarderConfig> {
+    let place = Place { origin, text };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| place.line_of(s.start));
+        // Quote the line, which names the key (values of secret keys are
+        // replaced: the line may hold one).
+        let quoted = text
+            .lines()
+            .nth(line - 1)
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .map(redact_line)
+            .map_or(String::new(), |l| format!(" (in `{l}`)"));
+        Error::Config(format!(
+            "{origin}:{line}: {}{quoted}",
+            e.message().trim_end()
+        ))
+    })?;
+    let defaults = defaults(&place, raw.defaults)?;
+    if raw.tenants.is_empty() {
+        return Err(place.error(1, "tenants", "at least one [[tenants]] entry is needed"));
+    }
+    let mut tenants = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, tenant) in raw.tenants.into_iter().enumerate() {
+        let tenant = tenant_config(&place, i, tenant, &defaults.1)?;
+        if !seen.insert(tenant.info.id.clone()) {
+            return Err(Error::Config(format!(
+                "{origin}: tenant {} is listed twice",
+                tenant.info.id
+            )));
+        }
+        tenants.push(tenant);
+    }
+    if raw.sinks.is_empty() {
+        return Err(place.error(1, "sinks", "at least one [[sinks]] entry is needed"));
+    }
+    let mut sinks = Vec::new();
+    let mut names = BTreeSet::new();
+    for (i, sink) in raw.sinks.into_iter().enumerate() {
+        let sink = sink_config(&place, i, sink)?;
+        if !names.insert(sink.name.clone()) {
+            return Err(place.error(
+                sink.line,
+                &format!("sinks[{i}].name"),
+                format!(
+                    "`{}` is used twice; sink names key the checkpoints",
+                    sink.name
+                ),
+            ));
+        }
+        sinks.push(sink);
+    }
+    Ok(ForwarderConfig {
+        defaults: defaults.0,
+        tenants,
+        sinks,
+    })
+}
+
+/// A line of the file fit to quote in an error: the value of a key that may
+/// hold a secret is replaced by `…`.
+fn redact_line(line: &str) -> String {
+    const SECRET_KEYS: [&str; 3] = ["client_secret", "token", "password"];
+    match line.split_once('=') {
+        Some((key, _)) if SECRET_KEYS.contains(&key.trim()) => format!("{} = …", key.trim()),
+        _ => line.chars().take(120).collect(),
+    }
+}
+
+/// The MSSP app's credential from `[defaults]`, used by tenants that set none.
+struct AppCredential {
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+}
+
+/// The checked defaults, and the default app credential for tenants.
+fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredential)> {
+    let line_at = |s: &Spanned<Text>| place.line_of(s.span().start);
+    let cloud = match &raw.cloud {
+        Some(c) => c
+            .get_ref()
+            .0
+            .parse::<Cloud>()
+            .map_err(|e| place.error(line_at(c), "defaults.cloud", e))?,
+        None => Cloud::Public,
+    };
+    let url = |value: &Option<Spanned<Text>>, key: &str| -> Result<Option<Url>> {
+        value
+            .as_ref()
+            .map(|v| {
+                Url::parse(&v.get_ref().0)
+                    .map_err(|e| place.error(line_at(v), key, format!("not a URL: {e}")))
+            })
+            .transpose()
+    };
+    let since = raw
+        .since
+        .as_ref()
+        .map(|v| {
+            v.get_ref()
+                .0
+                .parse::<Timestamp>()
+                .map_err(|e| place.error(line_at(v), "defaults.since", e))
+        })
+        .transpose()?;
+    let page_size = raw.page_size.as_ref().map_or(1_000, |p| *p.get_ref());
+    if !(1..=10_000).contains(&page_size) {
+        let line = raw
+            .page_size
+            .as_ref()
+            .map_or(1, |p| place.line_of(p.span().start));
+        return Err(place.error(line, "defaults.page_size", "must be 1 to 10000"));
+    }
+    for (value, key) in [
+        (&raw.batch_size, "defaults.batch_size"),
+        (&raw.tenant_concurrency, "defaults.tenant_concurrency"),
+    ] {
+        if let Some(v) = value
+            && *v.get_ref() == 0
+        {
+            return Err(place.error(place.line_of(v.span().start), key, "must be at least 1"));
+        }
+    }
+    let defaults = Defaults {
+        cloud,
+        authority_host: url(&raw.authority_host, "defaults.authority_host")?,
+        api_base: url(&raw.api_base, "defaults.api_base")?,
+        ca_cert: raw.ca_cert.map(|t| PathBuf::from(t.0)),
+        poll_interval: raw.poll_interval.map_or(Duration::from_secs(60), |s| s.0),
+        overlap: raw.overlap.map_or(Duration::from_secs(600), |s| s.0),
+        page_size,
+        batch_size: raw.batch_size.map_or(500, |b| b.into_inner()),
+        tenant_concurrency: raw.tenant_concurrency.map_or(8, |b| b.into_inner()),
+        checkpoint_dir: raw
+            .checkpoint_dir
+            .map_or_else(|| PathBuf::from("./checkpoints"), |t| PathBuf::from(t.0)),
+        since,
+        user_agent: raw.user_agent.map_or_else(
+            || {
+                format!(
+                    "MdatpPartner-DefenderSiem-Forwarder/{}",
+                    env!("CARGO_PKG_VERSION")
+                )
+            },
+            |t| t.0,
+        ),
+    };
+    if defaults.poll_interval.is_zero() {
+        return Err(Error::Config(format!(
+            "{}: `defaults.poll_interval` must be more than zero",
+            place.origin
+        )));
+    }
+    let app = AppCredential {
+        client_id: raw.client_id.map(|t| t.0),
+        client_secret: raw.client_secret.map(|t| Secret::new(t.0)),
+    };
+    Ok((defaults, app))
+}
+
+fn tenant_config(
+    place: &Place<'_>,
+    i: usize,
+    raw: Spanned<RawTenant>,
+    app: &AppCredential,
+) -> Result<TenantConfig> {
+    let line = place.line_of(raw.span().start);
+    let raw = raw.into_inner();
+    let key = |k: &str| format!("tenants[{i}].{k}");
+    let id = TenantId::new(&raw.id.get_ref().0)
+        .map_err(|e| place.error(place.line_of(raw.id.span().start), &key("id"), e))?;
+    let client_id = raw
+        .client_id
+        .map(|t| t.0)
+        .or_else(|| app.client_id.clone())
+        .ok_or_else(|| {
+            place.error(
+                line,
+                &key("client_id"),
+                "missing (set it here or in [defaults])",
+            )
+        })?;
+    let client_secret = raw
+        .client_secret
+        .map(|t| Secret::new(t.0))
+        .or_else(|| app.client_secret.clone())
+        .ok_or_else(|| {
+            place.error(
+                line,
+                &key("client_secret"),
+                "missing (set it here or in [defaults])",
+            )
+        })?;
+    if client_secret.is_empty() {
+        return Err(place.error(line, &key("client_secret"), "is empty"));
+    }
+    let name = raw.name.map_or_else(|| id.to_string(), |t| t.0);
+    Ok(TenantConfig {
+        info: TenantInfo::new(id, name),
+        client_id,
+        client_secret,
+    })
+}
+
+/// Keys each sink type accepts (besides `name`, `type` and `filter`).
+fn allowed_keys(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "splunk_hec" => &[
+            "url",
+            "token",
+            "index",
+            "sourcetype",
+            "source",
+            "gzip",
+            "ack",
+            "ca_cert",
+        ],
+        "sentinel" => &[
+            "endpoint",
+            "dcr_immutable_id",
+            "stream",
+            "tenant_id",
+            "client_id",
+            "client_secret",
+            "ca_cert",
+        ],
+        "syslog" => &[
+            "address",
+            "transport",
+            "framing",
+            "protocol",
+            "format",
+            "max_message_size",
+            "ca_cert",
+        ],
+        "file" => &["path", "rotate_bytes"],
+        "email" => &["smtp", "from", "username", "password", "rules"],
+        _ => return None,
+    })
+}
+
+fn sink_config(place: &Place<'_>, i: usize, raw: Spanned<RawSink>) -> Result<SinkConfig> {
+    let line = place.line_of(raw.span().start);
+    let raw = raw.into_inner();
+    let key = |k: &str| format!("sinks[{i}].{k}");
+    let err = |k: &str, m: &str| place.error(line, &key(k), m);
+    let name = raw
+        .name
+        .as_ref()
+        .map(|t| t.0.clone())
+        .ok_or_else(|| err("name", "missing"))?;
+    let kind = raw
+        .kind
+        .as_ref()
+        .map(|t| t.0.clone())
+        .ok_or_else(|| err("type", "missing"))?;
+    let allowed = allowed_keys(&kind).ok_or_else(|| {
+        err(
+            "type",
+            "must be one of splunk_hec, sentinel, syslog, file, email",
+        )
+    })?;
+    if let Some(extra) = raw.set_keys().into_iter().find(|k| !allowed.contains(k)) {
+        return Err(place.error(line, &key(extra), format!("does not apply to type {kind}")));
+    }
+    let need = |value: &Option<Text>, k: &str| -> Result<String> {
+        value
+            .as_ref()
+            .map(|t| t.0.clone())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| err(k, &format!("is required for type {kind}")))
+    };
+    let parse_url = |value: String, k: &str| -> Result<Url> {
+        Url::parse(&value).map_err(|e| err(k, &format!("not a URL: {e}")))
+    };
+    let ca_cert = raw.ca_cert.as_ref().map(|t| PathBuf::from(&t.0));
+    let sink_kind = match kind.as_str() {
+        "splunk_hec" => SinkKind::SplunkHec {
+            url: parse_url(need(&raw.url, "url")?, "url")?,
+            token: Secret::new(need(&raw.token, "token")?),
+            index: raw.index.map(|t| t.0),
+            sourcetype: raw.sourcetype.map(|t| t.0),
+            source: raw.source.map(|t| t.0),
+            gzip: raw.gzip.unwrap_or(false),
+            ack: raw.ack.unwrap_or(false),
+            ca_cert,
+        },
+        "sentinel" => SinkKind::Sentinel {
+            endpoint: parse_url(need(&raw.endpoint, "endpoint")?, "endpoint")?,
+            dcr_immutable_id: need(&raw.dcr_immutable_id, "dcr_immutable_id")?,
+            stream: need(&raw.stream, "stream")?,
+            tenant_id: TenantId::new(need(&raw.tenant_id, "tenant_id")?)
+                .map_err(|e| err("tenant_id", &e.to_string()))?,
+            client_id: need(&raw.client_id, "client_id")?,
+            client_secret: Secret::new(need(&raw.client_secret, "client_secret")?),
+            ca_cert,
+        },
+        "syslog" => {
+            let pick = |value: &Option<Text>, k: &str, choices: &[&str]| -> Result<String> {
+                let v = value
+                    .as_ref()
+                    .map_or(choices[0], |t| t.0.as_str())
+                    .to_ascii_lowercase();
+                if choices.contains(&v.as_str()) {
+                    Ok(v)
+                } else {
+                    Err(err(
+                        k,
+                        &format!("`{v}` is not one of {}", choices.join(", ")),
+                    ))
+                }
+            };
+            SinkKind::Syslog {
+                address: need(&raw.address, "address")?,
+                transport: pick(&raw.transport, "transport", &["tls", "tcp", "udp"])?,
+                framing: pick(&raw.framing, "framing", &["octet-counting", "lf"])?,
+                protocol: pick(&raw.protocol, "protocol", &["rfc5424", "rfc3164"])?,
+                format: pick(&raw.format, "format", &["json", "cef", "leef"])?,
+                max_message_size: raw.max_message_size,
+                ca_cert,
+            }
+        }
+        "file" => SinkKind::File {
+            path: PathBuf::from(need(&raw.path, "path")?),
+            rotate_bytes: raw.rotate_bytes,
+        },
+        _ => {
+            let smtp = parse_url(need(&raw.smtp, "smtp")?, "smtp")?;
+            if !matches!(smtp.scheme(), "smtp" | "smtps" | "smtp+plain") {
+                return Err(err(
+                    "smtp",
+                    "must start with smtp://, smtps:// or smtp+plain://",
+                ));
+            }
+            let rules = raw.rules.unwrap_or_default();
+            if rules.is_empty() {
+                return Err(err(
+                    "rules",
+                    "an email sink needs at least one [[sinks.rules]]",
+                ));
+            }
+            let rules = rules
+                .into_iter()
+                .enumerate()
+                .map(|(r, rule)| {
+                    rule_config(rule)
+                        .map_err(|m| place.error(line, &key(&format!("rules[{r}]")), m))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            SinkKind::Email {
+                smtp,
+                from: need(&raw.from, "from")?,
+                username: raw.username.map(|t| t.0),
+                password: raw.password.map(|t| Secret::new(t.0)),
+                rules,
+            }
+        }
+    };
+    let filter = filter_config(raw.filter.unwrap_or_default())
+        .map_err(|m| place.error(line, &key("filter"), m))?;
+    Ok(SinkConfig {
+        name,
+        filter,
+        kind: sink_kind,
+        line,
+    })
+}
+
+/// Reads an enum value in any case, naming the choices when it is unknown.
+fn one_of<T>(
+    value: &str,
+    known: &[&str],
+    from_wire: fn(&str) -> T,
+    what: &str,
+) -> Result<T, String> {
+    known
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(value))
+        .map(|k| from_wire(k))
+        .ok_or_else(|| format!("`{value}` is not a {what} (one of {})", known.join(", ")))
+}
+
+fn severities(values: Option<Vec<Text>>) -> Result<Vec<Severity>, String> {
+    values
+        .unwrap_or_default()
+        .iter()
+        .map(|t| one_of(&t.0, Severity::KNOWN, Severity::from_wire, "severity"))
+        .collect()
+}
+
+fn tenants(values: Option<Vec<Text>>) -> Result<Vec<TenantId>, String> {
+    values
+        .unwrap_or_default()
+        .iter()
+        .map(|t| TenantId::new(&t.0).map_err(|e| e.to_string()))
+        .collect()
+}
+
+fn strings(values: Option<Vec<Text>>) -> Vec<String> {
+    values
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.0)
+        .collect()
+}
+
+fn filter_config(raw: RawFilter) -> Result<FilterConfig, String> {
+    Ok(FilterConfig {
+        min_severity: raw
+            .min_severity
+            .map(|t| one_of(&t.0, Severity::KNOWN, Severity::from_wire, "severity"))
+            .transpose()?,
+        severities: severities(raw.severities)?,
+        statuses: raw
+            .statuses
+            .unwrap_or_default()
+            .iter()
+            .map(|t| one_of(&t.0, AlertStatus::KNOWN, AlertStatus::from_wire, "status"))
+            .collect::<Result<_, _>>()?,
+        tenants: tenants(raw.tenants)?,
+        device_groups: strings(raw.device_groups),
+        categories: strings(raw.categories),
+        // Detection sources are an open set: unknown names are kept as given.
+        detection_sources: strings(raw.detection_sources)
+            .iter()
+            .map(|s| {
+                DetectionSource::KNOWN
+                    .iter()
+                    .find(|k| k.eq_ignore_ascii_case(s))
+                    .map_or_else(
+                        || DetectionSource::from_wire(s),
+                        |k| DetectionSource::from_wire(k),
+                    )
+            })
+            .collect(),
+    })
+}
+
+fn rule_config(raw: RawRule) -> Result<NotificationRule, String> {
+    let groups = strings(raw.device_groups);
+    let mut builder = NotificationRule::builder(raw.name.0)
+        .severities(severities(raw.severities)?)
+        .tenants(tenants(raw.tenants)?)
+        .recipients(raw.recipients.into_iter().map(|t| t.0))
+        .device_groups(if groups.is_empty() {
+            DeviceGroups::All
+        } else {
+            DeviceGroups::Only(groups)
+        });
+    if let Some(on) = raw.include_org_name {
+        builder = builder.include_org_name(on);
+    }
+    if let Some(on) = raw.include_portal_link {
+        builder = builder.include_portal_link(on);
+    }
+    if let Some(on) = raw.include_device_info {
+        builder = builder.include_device_info(on);
+    }
+    builder.build().map_err(|e| e.to_string())
+}

@@ -1,0 +1,271 @@
+//! The forwarder's configuration file (TOML), checked before anything runs.
+//!
+//! ```toml
+//! [defaults]
+//! cloud = "public"                 # public | gcc | gcc-high | dod
+//! poll_interval = "60s"
+//! overlap = "10m"
+//! page_size = 1000
+//! checkpoint_dir = "./checkpoints"
+//! client_id = "00000000-0000-0000-0000-000000000000"  # the MSSP's multi-tenant app
+//! client_secret = "${DEFENDER_CLIENT_SECRET}"
+//!
+//! [[tenants]]
+//! id = "a839b112-1253-6432-9bf6-94542403f21c"
+//! name = "Contoso"
+//!
+//! [[sinks]]
+//! name = "archive"
+//! type = "file"
+//! path = "alerts.jsonl"
+//! ```
+//!
+//! `${NAME}` in any string is replaced by the environment variable `NAME`
+//! (`$${` writes a literal `${`). Every error names the file, the line and
+//! the key. The full key reference is in the README.
+
+mod check;
+mod raw;
+mod text;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+use crate::cloud::Cloud;
+use crate::error::{Error, Result};
+use crate::models::{AlertStatus, DetectionSource, Severity, Timestamp};
+use crate::secret::Secret;
+use crate::sink::email::NotificationRule;
+use crate::tenant::{TenantId, TenantInfo};
+
+pub use text::parse_duration;
+
+/// A checked forwarder configuration.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ForwarderConfig {
+    /// `[defaults]`.
+    pub defaults: Defaults,
+    /// `[[tenants]]`, at least one.
+    pub tenants: Vec<TenantConfig>,
+    /// `[[sinks]]`, at least one, with unique names.
+    pub sinks: Vec<SinkConfig>,
+}
+
+/// `[defaults]`: settings for every tenant.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Defaults {
+    /// `cloud`: `public` (default), `gcc`, `gcc-high` or `dod`.
+    pub cloud: Cloud,
+    /// `authority_host`: replaces the Entra sign-in URL.
+    pub authority_host: Option<Url>,
+    /// `api_base`: replaces the Defender API URL (a regional host or a simulator).
+    pub api_base: Option<Url>,
+    /// `ca_cert`: an extra trusted CA (PEM) for the Defender and Entra calls.
+    pub ca_cert: Option<PathBuf>,
+    /// `poll_interval`, default `60s`.
+    pub poll_interval: Duration,
+    /// `overlap`, default `10m`.
+    pub overlap: Duration,
+    /// `page_size`, 1–10,000, default 1,000.
+    pub page_size: u32,
+    /// `batch_size`, default 500.
+    pub batch_size: usize,
+    /// `tenant_concurrency`, default 8.
+    pub tenant_concurrency: usize,
+    /// `checkpoint_dir`, default `./checkpoints`.
+    pub checkpoint_dir: PathBuf,
+    /// `since`: where a first run starts; default 24 hours ago.
+    pub since: Option<Timestamp>,
+    /// `user_agent`, default `MdatpPartner-DefenderSiem-Forwarder/<version>`.
+    pub user_agent: String,
+}
+
+/// One `[[tenants]]` entry.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TenantConfig {
+    /// `id` and `name` (the name defaults to the id).
+    pub info: TenantInfo,
+    /// `client_id`, or the one in `[defaults]`.
+    pub client_id: String,
+    /// `client_secret`, or the one in `[defaults]`.
+    pub client_secret: Secret,
+}
+
+/// One `[[sinks]]` entry.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SinkConfig {
+    /// `name`: unique; keys the checkpoints.
+    pub name: String,
+    /// `filter`.
+    pub filter: FilterConfig,
+    /// `type` and its keys.
+    pub kind: SinkKind,
+    /// The line of the entry in the file.
+    pub line: usize,
+}
+
+/// A sink's `filter = { … }`: which alerts it gets. Empty lists mean all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FilterConfig {
+    /// `min_severity`.
+    pub min_severity: Option<Severity>,
+    /// `severities`.
+    pub severities: Vec<Severity>,
+    /// `statuses`.
+    pub statuses: Vec<AlertStatus>,
+    /// `tenants`.
+    pub tenants: Vec<TenantId>,
+    /// `device_groups` (`rbacGroupName`).
+    pub device_groups: Vec<String>,
+    /// `categories`.
+    pub categories: Vec<String>,
+    /// `detection_sources`.
+    pub detection_sources: Vec<DetectionSource>,
+}
+
+/// `type = "…"` and the keys of that type.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SinkKind {
+    /// `splunk_hec`.
+    SplunkHec {
+        /// `url`, the HEC base URL (`https://splunk.example:8088`).
+        url: Url,
+        /// `token`.
+        token: Secret,
+        /// `index`.
+        index: Option<String>,
+        /// `sourcetype`, default `ms:defender:atp:alerts`.
+        sourcetype: Option<String>,
+        /// `source`.
+        source: Option<String>,
+        /// `gzip`, default false.
+        gzip: bool,
+        /// `ack` (indexer acknowledgement), default false.
+        ack: bool,
+        /// `ca_cert`.
+        ca_cert: Option<PathBuf>,
+    },
+    /// `sentinel`.
+    Sentinel {
+        /// `endpoint`: the DCE or the DCR's logs-ingestion endpoint.
+        endpoint: Url,
+        /// `dcr_immutable_id`.
+        dcr_immutable_id: String,
+        /// `stream`, for example `Custom-DefenderAlerts_CL`.
+        stream: String,
+        /// `tenant_id` of the ingestion app.
+        tenant_id: TenantId,
+        /// `client_id` of the ingestion app.
+        client_id: String,
+        /// `client_secret` of the ingestion app.
+        client_secret: Secret,
+        /// `ca_cert`.
+        ca_cert: Option<PathBuf>,
+    },
+    /// `syslog`.
+    Syslog {
+        /// `address`, `host:port`.
+        address: String,
+        /// `transport`: `udp`, `tcp` or `tls` (default).
+        transport: String,
+        /// `framing`: `octet-counting` (default) or `lf`.
+        framing: String,
+        /// `protocol`: `rfc5424` (default) or `rfc3164`.
+        protocol: String,
+        /// `format`: `json` (default), `cef` or `leef`.
+        format: String,
+        /// `max_message_size` (UDP).
+        max_message_size: Option<usize>,
+        /// `ca_cert`.
+        ca_cert: Option<PathBuf>,
+    },
+    /// `file`.
+    File {
+        /// `path` of the JSON-lines file.
+        path: PathBuf,
+        /// `rotate_bytes`: rotate when the file passes this size.
+        rotate_bytes: Option<u64>,
+    },
+    /// `email`.
+    Email {
+        /// `smtp`: `smtp://host:port` (STARTTLS required), `smtps://host:port`
+        /// (TLS from the start) or `smtp+plain://host:port` (no TLS, for a
+        /// local relay only).
+        smtp: Url,
+        /// `from`.
+        from: String,
+        /// `username`.
+        username: Option<String>,
+        /// `password`.
+        password: Option<Secret>,
+        /// `[[sinks.rules]]`, at least one.
+        rules: Vec<NotificationRule>,
+    },
+}
+
+impl SinkKind {
+    /// The `type` value.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            SinkKind::SplunkHec { .. } => "splunk_hec",
+            SinkKind::Sentinel { .. } => "sentinel",
+            SinkKind::Syslog { .. } => "syslog",
+            SinkKind::File { .. } => "file",
+            SinkKind::Email { .. } => "email",
+        }
+    }
+}
+
+impl ForwarderConfig {
+    /// Reads and checks a configuration file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Checks configuration text; `origin` (a file name) starts every error.
+    /// `${NAME}` references are read from the process environment.
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        check::check(text, origin)
+    }
+
+    /// Like [`ForwarderConfig::parse`], with `lookup` answering `${NAME}`
+    /// references instead of the environment (a secret store, or tests).
+    ///
+    /// ```
+    /// use defender_siem::config::ForwarderConfig;
+    ///
+    /// let text = r#"
+    ///     [[tenants]]
+    ///     id = "contoso.onmicrosoft.com"
+    ///     client_id = "app"
+    ///     client_secret = "${CONTOSO_SECRET}"
+    ///     [[sinks]]
+    ///     name = "archive"
+    ///     type = "file"
+    ///     path = "alerts.jsonl"
+    /// "#;
+    /// let config = ForwarderConfig::parse_with_lookup(text, "inline", |name| {
+    ///     (name == "CONTOSO_SECRET").then(|| "from-the-vault".to_owned())
+    /// })?;
+    /// assert_eq!(config.tenants[0].client_secret.expose(), "from-the-vault");
+    /// # Ok::<(), defender_siem::Error>(())
+    /// ```
+    pub fn parse_with_lookup(
+        text: &str,
+        origin: &str,
+        lookup: impl Fn(&str) -> Option<String> + 'static,
+    ) -> Result<Self> {
+        text::with_lookup(std::rc::Rc::new(lookup), || check::check(text, origin))
+    }
+}

@@ -1,0 +1,319 @@
+//! One poll of one tenant: load each sink's checkpoint, fetch everything
+//! from the oldest of them, drop what each sink already has, deliver the
+//! rest in batches, and save a checkpoint after every acknowledged batch.
+//!
+//! The watermark of a (tenant, sink) pair only moves at the end of a poll
+//! that fetched everything and that the sink acknowledged in full. The API
+//! gives no order, so a batch acknowledged early in a poll says nothing
+//! about alerts still to come. Until then the checkpoint only gains the
+//! delivered versions, so a crash or a sink failure mid-poll re-reads from
+//! the old watermark and drops what was already delivered: nothing lost,
+//! nothing sent twice but the one unacknowledged batch.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use futures_util::future::join_all;
+use tracing::{Instrument, debug, error, info_span, warn};
+
+use super::Inner;
+use super::status::{SinkReport, StatusError, TenantReport};
+use crate::checkpoint::{Checkpoint, CheckpointKey};
+use crate::error::Error;
+use crate::models::Timestamp;
+use crate::retry::{Decision, Failure};
+use crate::sink::{AlertRecord, AlertSink, SinkError};
+use crate::tenant::TenantInfo;
+
+/// What the status board needs from a finished [`SinkRun`].
+pub(super) struct RunSummary<'a> {
+    pub(super) name: &'a str,
+    pub(super) forwarded: u64,
+    pub(super) duplicates: u64,
+    pub(super) watermark: Option<Timestamp>,
+    pub(super) error: Option<&'a StatusError>,
+}
+
+/// One sink's state during a poll.
+struct SinkRun {
+    sink: Arc<dyn AlertSink>,
+    key: CheckpointKey,
+    checkpoint: Checkpoint,
+    /// Versions older than this were delivered by an earlier poll.
+    from: Timestamp,
+    /// Newest `lastUpdateTime` delivered in this poll.
+    newest: Option<Timestamp>,
+    forwarded: u64,
+    duplicates: u64,
+    error: Option<StatusError>,
+}
+
+impl Inner {
+    pub(crate) async fn poll_tenant(&self, tenant: Arc<TenantInfo>) -> TenantReport {
+        let span = info_span!("tenant", tenant = %tenant.id, name = %tenant.name);
+        self.poll_tenant_inner(tenant).instrument(span).await
+    }
+
+    async fn poll_tenant_inner(&self, tenant: Arc<TenantInfo>) -> TenantReport {
+        let default_from = self.default_start();
+        let mut runs = Vec::with_capacity(self.sinks.len());
+        let mut broken = Vec::new();
+        for sink in &self.sinks {
+            let key = match CheckpointKey::new(tenant.id.clone(), sink.name()) {
+                Ok(key) => key,
+                Err(e) => {
+                    broken.push((
+                        sink.name().to_owned(),
+                        StatusError::from_error(&e, Utc::now()),
+                    ));
+                    continue;
+                }
+            };
+            match self.store.load(&key).await {
+                Ok(checkpoint) => {
+                    let checkpoint = checkpoint.unwrap_or_default();
+                    let from = checkpoint
+                        .query_from(self.overlap())
+                        .unwrap_or(default_from);
+                    runs.push(SinkRun {
+                        sink: sink.clone(),
+                        key,
+                        checkpoint,
+                        from,
+                        newest: None,
+                        forwarded: 0,
+                        duplicates: 0,
+                        error: None,
+                    });
+                }
+                Err(e) => {
+                    error!(sink = sink.name(), error = %e, "checkpoint unreadable; this pair stops until it is fixed");
+                    broken.push((
+                        sink.name().to_owned(),
+                        StatusError::from_error(&e, Utc::now()),
+                    ));
+                }
+            }
+        }
+
+        let mut report = TenantReport {
+            tenant: tenant.clone(),
+            fetched: 0,
+            malformed: 0,
+            error: None,
+            sinks: Vec::new(),
+        };
+        let complete = match runs.iter().map(|r| r.from).min() {
+            Some(since) => {
+                self.fetch_and_deliver(&tenant, since, &mut runs, &mut report)
+                    .await
+            }
+            None => false,
+        };
+        let now = Utc::now();
+        for run in &mut runs {
+            if complete && run.error.is_none() {
+                self.finish(run).await;
+            }
+        }
+        let summaries: Vec<RunSummary<'_>> = runs
+            .iter()
+            .map(|r| RunSummary {
+                name: r.sink.name(),
+                forwarded: r.forwarded,
+                duplicates: r.duplicates,
+                watermark: r.checkpoint.watermark,
+                error: r.error.as_ref(),
+            })
+            .collect();
+        self.record_status(&tenant, &summaries, &broken, &report, now);
+        drop(summaries);
+        report.sinks = runs
+            .into_iter()
+            .map(|r| SinkReport {
+                sink: r.sink.name().to_owned(),
+                forwarded: r.forwarded,
+                duplicates_dropped: r.duplicates,
+                error: r.error,
+            })
+            .chain(broken.into_iter().map(|(sink, error)| SinkReport {
+                sink,
+                forwarded: 0,
+                duplicates_dropped: 0,
+                error: Some(error),
+            }))
+            .collect();
+        report
+    }
+
+    /// Streams the tenant's alerts and delivers them batch by batch.
+    /// Returns true when the whole result set was read.
+    async fn fetch_and_deliver(
+        &self,
+        tenant: &Arc<TenantInfo>,
+        since: Timestamp,
+        runs: &mut [SinkRun],
+        report: &mut TenantReport,
+    ) -> bool {
+        let settings = &self.settings;
+        let mut stream = self
+            .source
+            .alerts_since(&tenant.id, since, settings.page_size);
+        let mut batch: Vec<AlertRecord> = Vec::with_capacity(settings.batch_size);
+        loop {
+            let item = if self.is_stopping() && batch.is_empty() {
+                debug!("stopping: leaving the rest of this poll for the next run");
+                return false;
+            } else {
+                stream.next().await
+            };
+            match item {
+                Some(Ok(parsed)) => {
+                    report.fetched += 1;
+                    batch.push(AlertRecord::new(tenant.clone(), parsed));
+                    if batch.len() >= settings.batch_size {
+                        self.deliver(runs, &batch).await;
+                        batch.clear();
+                    }
+                }
+                Some(Err(Error::MalformedAlert(bad))) => {
+                    report.malformed += 1;
+                    match &self.on_malformed {
+                        Some(hook) => hook(tenant, &bad),
+                        None => error!(
+                            index = bad.index(),
+                            id = bad.id(),
+                            path = bad.path(),
+                            "{bad}; set aside"
+                        ),
+                    }
+                }
+                Some(Err(e)) => {
+                    warn!(error = %e, "fetch failed; the poll ends here");
+                    self.deliver(runs, &batch).await;
+                    report.error = Some(StatusError::from_error(&e, Utc::now()));
+                    return false;
+                }
+                None => {
+                    self.deliver(runs, &batch).await;
+                    return true;
+                }
+            }
+            if runs.iter().all(|r| r.error.is_some()) {
+                warn!("every sink failed; the poll ends here");
+                return false;
+            }
+        }
+    }
+
+    /// Gives one batch to every sink still going, at the same time.
+    async fn deliver(&self, runs: &mut [SinkRun], batch: &[AlertRecord]) {
+        if batch.is_empty() {
+            return;
+        }
+        join_all(
+            runs.iter_mut()
+                .filter(|r| r.error.is_none())
+                .map(|run| self.deliver_to(run, batch)),
+        )
+        .await;
+    }
+
+    async fn deliver_to(&self, run: &mut SinkRun, batch: &[AlertRecord]) {
+        let span = info_span!("sink", sink = run.sink.name());
+        async {
+            let wanted: Vec<usize> = (0..batch.len()).filter(|&i| run.wants(&batch[i])).collect();
+            run.duplicates += (batch.len() - wanted.len()) as u64;
+            if wanted.is_empty() {
+                return;
+            }
+            let subset;
+            let records: &[AlertRecord] = if wanted.len() == batch.len() {
+                batch
+            } else {
+                subset = wanted.iter().map(|&i| batch[i].clone()).collect::<Vec<_>>();
+                &subset
+            };
+            if let Err(e) = self.send_with_retries(run.sink.as_ref(), records).await {
+                warn!(error = %e, "sink failed; its checkpoint stays where it was");
+                run.error = Some(StatusError::text(e.to_string(), Utc::now()));
+                return;
+            }
+            for record in records {
+                if let (Some(id), Some(ts)) =
+                    (record.alert.id.as_deref(), record.alert.last_update_time)
+                {
+                    run.checkpoint.seen.insert(id, ts);
+                    run.newest = Some(run.newest.map_or(ts, |n| n.max(ts)));
+                }
+            }
+            run.forwarded += records.len() as u64;
+            if let Err(e) = self.store.save(&run.key, &run.checkpoint).await {
+                error!(error = %e, "checkpoint not saved; stopping this pair");
+                run.error = Some(StatusError::from_error(&e, Utc::now()));
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn send_with_retries(
+        &self,
+        sink: &dyn AlertSink,
+        records: &[AlertRecord],
+    ) -> Result<(), SinkError> {
+        let mut attempt = 1;
+        loop {
+            let error = match sink.send(records).await {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            if !error.is_retryable() {
+                return Err(error);
+            }
+            let failure = match error.retry_after() {
+                Some(wait) => Failure::Status {
+                    status: 429,
+                    retry_after: Some(wait),
+                },
+                None => Failure::Connection,
+            };
+            match self.settings.retry.decide(attempt, failure) {
+                Decision::RetryAfter(wait) => {
+                    warn!(attempt, ?wait, error = %error, "sink refused the batch; retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Decision::GiveUp => return Err(error),
+            }
+        }
+    }
+
+    /// After a complete poll: move the watermark and forget what the next
+    /// poll can no longer return.
+    async fn finish(&self, run: &mut SinkRun) {
+        if let Some(newest) = run.newest
+            && run.checkpoint.watermark.is_none_or(|w| w < newest)
+        {
+            run.checkpoint.watermark = Some(newest);
+        }
+        run.checkpoint.prune(self.overlap());
+        if let Err(e) = self.store.save(&run.key, &run.checkpoint).await {
+            error!(error = %e, "checkpoint not saved");
+            run.error = Some(StatusError::from_error(&e, Utc::now()));
+        }
+    }
+}
+
+impl SinkRun {
+    /// Whether this sink still needs this version.
+    fn wants(&self, record: &AlertRecord) -> bool {
+        match (record.alert.id.as_deref(), record.alert.last_update_time) {
+            (Some(id), Some(ts)) => ts >= self.from && !self.checkpoint.seen.contains(id, ts),
+            // Without an id or a time a version cannot be recognised again;
+            // sending it (again) is better than losing it.
+            _ => true,
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! What the forwarder reports: a live status board and per-cycle reports.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::Error;
+use crate::models::Timestamp;
+use crate::tenant::TenantInfo;
+
+/// An error as the status keeps it: its text plus the code to search for
+/// (`AADSTS700016`, a Defender `code` such as `Forbidden`, an HTTP status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StatusError {
+    /// The error's text (never a secret or a URL query string).
+    pub message: String,
+    /// The AADSTS code, Defender error code or HTTP status, when known.
+    pub code: Option<String>,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+impl StatusError {
+    pub(crate) fn from_error(error: &Error, at: DateTime<Utc>) -> Self {
+        let code = error
+            .aadsts()
+            .map(|c| format!("AADSTS{c}"))
+            .or_else(|| match error {
+                Error::Api(api) => api.code().map(str::to_owned),
+                _ => None,
+            })
+            .or_else(|| error.status().map(|s| format!("HTTP {s}")));
+        StatusError {
+            message: error.to_string(),
+            code,
+            at,
+        }
+    }
+
+    pub(crate) fn text(message: impl Into<String>, at: DateTime<Utc>) -> Self {
+        StatusError {
+            message: message.into(),
+            code: None,
+            at,
+        }
+    }
+}
+
+/// The state of one (tenant, sink) pair.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SinkStatus {
+    /// When the sink last acknowledged a batch or finished a poll cleanly.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The checkpoint's watermark: the newest `lastUpdateTime` delivered.
+    pub watermark: Option<Timestamp>,
+    /// How far the watermark is behind now.
+    pub lag: Option<Duration>,
+    /// Alert versions delivered since the forwarder started.
+    pub forwarded: u64,
+    /// Versions fetched again (overlap window) and not sent twice.
+    pub duplicates_dropped: u64,
+    /// The last error, cleared by the next clean poll.
+    pub last_error: Option<StatusError>,
+}
+
+/// The state of one tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TenantStatus {
+    /// The tenant.
+    pub tenant: Arc<TenantInfo>,
+    /// When the last poll finished.
+    pub last_poll: Option<DateTime<Utc>>,
+    /// Alert versions fetched since the forwarder started.
+    pub fetched: u64,
+    /// Alerts that could not be read and were set aside.
+    pub malformed: u64,
+    /// The last fetch error (token, throttling, API), cleared by a clean poll.
+    pub last_error: Option<StatusError>,
+    /// Per sink name.
+    pub sinks: BTreeMap<String, SinkStatus>,
+}
+
+impl TenantStatus {
+    pub(crate) fn new(tenant: Arc<TenantInfo>) -> Self {
+        TenantStatus {
+            tenant,
+            last_poll: None,
+            fetched: 0,
+            malformed: 0,
+            last_error: None,
+            sinks: BTreeMap::new(),
+        }
+    }
+
+    /// True when the last poll and every sink went without error.
+    pub fn is_healthy(&self) -> bool {
+        self.last_error.is_none() && self.sinks.values().all(|s| s.last_error.is_none())
+    }
+}
+
+/// What one poll cycle did, per tenant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CycleReport {
+    /// One entry per tenant, in configuration order.
+    pub tenants: Vec<TenantReport>,
+}
+
+impl CycleReport {
+    /// True when every tenant and every sink succeeded.
+    pub fn is_success(&self) -> bool {
+        self.tenants.iter().all(TenantReport::is_success)
+    }
+
+    /// Alert versions delivered over all tenants and sinks.
+    pub fn forwarded(&self) -> u64 {
+        self.tenants
+            .iter()
+            .flat_map(|t| t.sinks.iter())
+            .map(|s| s.forwarded)
+            .sum()
+    }
+}
+
+/// What one poll of one tenant did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TenantReport {
+    /// The tenant.
+    pub tenant: Arc<TenantInfo>,
+    /// Alert versions fetched.
+    pub fetched: u64,
+    /// Alerts set aside because they could not be read.
+    pub malformed: u64,
+    /// The error that ended the poll early, if any.
+    pub error: Option<StatusError>,
+    /// Per sink, in configuration order.
+    pub sinks: Vec<SinkReport>,
+}
+
+impl TenantReport {
+    /// True when the fetch and every sink succeeded.
+    pub fn is_success(&self) -> bool {
+        self.error.is_none() && self.sinks.iter().all(|s| s.error.is_none())
+    }
+}
+
+/// What one poll did for one (tenant, sink) pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SinkReport {
+    /// The sink's name.
+    pub sink: String,
+    /// Versions delivered.
+    pub forwarded: u64,
+    /// Versions already delivered, not sent again.
+    pub duplicates_dropped: u64,
+    /// Why the sink stopped, if it did.
+    pub error: Option<StatusError>,
+}

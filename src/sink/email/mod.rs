@@ -1,0 +1,14 @@
+//! E-mail notifications, like Defender's own notification rules:
+//! [`NotificationRule`] decides which alerts become an e-mail, [`render`]
+//! writes it, and [`EmailSink`] (feature `email`) sends it over SMTP.
+
+mod render;
+mod rule;
+#[cfg(feature = "email")]
+#[cfg_attr(docsrs, doc(cfg(feature = "email")))]
+mod smtp;
+
+pub use render::{Notification, render};
+pub use rule::{DeviceGroups, NotificationRule, NotificationRuleBuilder};
+#[cfg(feature = "email")]
+pub use smtp::{EmailSink, EmailSinkBuilder};
