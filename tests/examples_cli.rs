@@ -120,8 +120,13 @@ fn convert_reads_legacy_arrays_and_json_lines() {
 }
 
 #[test]
-fn quickstart_runs_with_no_flags() {
-    let out = run("quickstart", &[], b"");
+fn quickstart_runs_the_whole_job_with_no_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(example("quickstart"))
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -129,6 +134,18 @@ fn quickstart_runs_with_no_flags() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("24 alerts in the sample page"), "{stdout}");
-    assert!(stdout.contains("High "), "{stdout}");
+    assert!(
+        stdout.contains("900 alerts forwarded from 3 tenants"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("CEF:0|Microsoft|Microsoft Defender ATP|"),
+        "{stdout}"
+    );
+    let written = std::fs::read_to_string(dir.path().join("quickstart-out/alerts.jsonl")).unwrap();
+    assert_eq!(written.lines().count(), 900);
+    for line in written.lines() {
+        let alert: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(alert["id"].is_string() && alert["evidence"].is_array());
+    }
 }

@@ -24,6 +24,7 @@
 //! (`$${` writes a literal `${`). Every error names the file, the line and
 //! the key. The full key reference is in the README.
 
+mod build;
 mod check;
 mod raw;
 mod text;

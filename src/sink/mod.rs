@@ -42,6 +42,7 @@ mod fanout;
 mod file;
 mod filter;
 mod memory;
+mod named;
 mod record;
 
 #[cfg(feature = "sentinel")]
@@ -67,6 +68,7 @@ pub use fanout::Fanout;
 pub use file::{FileSink, FileSinkBuilder, StdoutSink};
 pub use filter::{Filter, Filtered};
 pub use memory::{InjectedFailure, MemorySink};
+pub use named::Named;
 pub use record::AlertRecord;
 
 /// Somewhere alerts can be delivered. Object safe: use it as
