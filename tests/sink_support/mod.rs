@@ -1,7 +1,9 @@
 //! Alerts and tenants shared by the sink and format tests.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod certs;
+pub mod rsyslog;
+pub mod smtp;
 
 use std::sync::Arc;
 
