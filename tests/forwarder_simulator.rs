@@ -358,3 +358,53 @@ async fn without_an_overlap_late_versions_are_missed() {
     println!("missed without overlap: {missed} of {}", expected.len());
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn run_polls_until_shutdown_then_returns_the_last_report() {
+    let sim = simulator(26).await;
+    let sink = memory_sink("memory");
+    let fwd = Forwarder::builder()
+        .source(Arc::new(client(&sim, sim_tokens(&sim))))
+        .tenants(tenants(&sim))
+        .sink(sink.clone())
+        .checkpoint_store(Arc::new(MemoryCheckpointStore::new()))
+        .poll_interval(Duration::from_millis(20))
+        .start_from("2000-01-01T00:00:00Z".parse().unwrap())
+        .build()
+        .unwrap();
+    let expected = truth(&sim);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = {
+        let fwd = fwd.clone();
+        tokio::spawn(async move {
+            fwd.run(async {
+                let _ = stopped.await;
+            })
+            .await
+        })
+    };
+    // Let it poll several times (new polls find nothing new), then stop it.
+    for _ in 0..200 {
+        if fwd.status().iter().all(|t| t.last_poll.is_some())
+            && versions(&sink).len() == expected.len()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(20), running)
+        .await
+        .expect("run() stops after the shutdown signal")
+        .unwrap();
+    assert!(report.is_success(), "{report:?}");
+    let got = versions(&sink);
+    assert_eq!(
+        got.len(),
+        expected.len(),
+        "repeated polls sent nothing twice"
+    );
+    assert_eq!(as_set(&got), expected);
+    sim.shutdown().await;
+}
