@@ -36,7 +36,7 @@ fn run(name: &str, args: &[&str], stdin: &[u8]) -> Output {
 fn real(name: &str) -> Vec<u8> {
     std::fs::read(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/real")
+            .join("tests/fixtures/real")
             .join(name),
     )
     .unwrap()

@@ -1,4 +1,5 @@
-//! Every real API sample under `../shared/fixtures/real/` that is an alert, a
+//! Every real API sample (`../shared/fixtures/real/`, vendored in
+//! `tests/fixtures/real/`) that is an alert, a
 //! page of alerts or a Graph alert list must parse, round-trip its raw bytes
 //! exactly, and serialize its typed view back to an equal JSON document
 //! (timestamps compared as instants).
@@ -220,5 +221,21 @@ fn every_real_alert_file_is_covered() {
         if is_alert_json {
             assert!(covered.contains(&name.as_str()), "{name} has no test");
         }
+    }
+}
+
+#[test]
+fn vendored_samples_match_the_shared_ones() {
+    let Some(shared) = support::shared_fixture_dir() else {
+        eprintln!("../shared is not next to this clone; only the vendored copies are used");
+        return;
+    };
+    let vendored = support::real_fixture_dir();
+    for entry in std::fs::read_dir(&shared).unwrap() {
+        let name = entry.unwrap().file_name();
+        let a = std::fs::read(shared.join(&name)).unwrap();
+        let b = std::fs::read(vendored.join(&name))
+            .unwrap_or_else(|_| panic!("{name:?} is in ../shared but not vendored"));
+        assert!(a == b, "{name:?} differs from ../shared");
     }
 }

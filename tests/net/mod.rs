@@ -83,7 +83,7 @@ pub fn auth_fixture(name: &str) -> Vec<u8> {
 
 pub fn real_fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/real")
+        .join("tests/fixtures/real")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -7,9 +7,17 @@ use std::path::PathBuf;
 use defender_siem::models::Timestamp;
 use serde_json::Value;
 
-/// `../shared/fixtures/real`, next to the repository.
+/// The real API samples, vendored in `tests/fixtures/real` (copies of
+/// `../shared/fixtures/real`).
 pub fn real_fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real")
+}
+
+/// `../shared/fixtures/real`, when the shared folder sits next to the
+/// repository (on developer machines and in CI, not in a bare clone).
+pub fn shared_fixture_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real");
+    dir.is_dir().then_some(dir)
 }
 
 /// The bytes of one real fixture.
