@@ -88,8 +88,7 @@ impl ForwarderConfig {
             .overlap(self.defaults.overlap)
             .page_size(self.defaults.page_size)
             .batch_size(self.defaults.batch_size)
-            .tenant_concurrency(self.defaults.tenant_concurrency)
-            .cloud(self.defaults.cloud);
+            .tenant_concurrency(self.defaults.tenant_concurrency);
         if let Some(since) = self.defaults.since {
             builder = builder.start_from(since);
         }

@@ -9,7 +9,6 @@ use super::source::AlertSource;
 use super::status::TenantStatus;
 use super::{Forwarder, Inner, MalformedHook, Settings};
 use crate::checkpoint::{CheckpointKey, CheckpointStore};
-use crate::cloud::Cloud;
 use crate::error::{Error, Result};
 use crate::models::Timestamp;
 use crate::retry::RetryPolicy;
@@ -59,7 +58,6 @@ impl Default for ForwarderBuilder {
                 start_from: None,
                 initial_lookback: Duration::from_secs(24 * 3600),
                 retry: RetryPolicy::default(),
-                cloud: Cloud::Public,
             },
             on_malformed: None,
         }
@@ -149,12 +147,6 @@ impl ForwarderBuilder {
     /// [`RetryPolicy::default`].
     pub fn sink_retry(mut self, retry: RetryPolicy) -> Self {
         self.settings.retry = retry;
-        self
-    }
-
-    /// The cloud, for portal links in reports. Default public.
-    pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.settings.cloud = cloud;
         self
     }
 

@@ -59,7 +59,6 @@ use futures_util::stream;
 use tracing::info;
 
 use crate::checkpoint::CheckpointStore;
-use crate::cloud::Cloud;
 use crate::models::{MalformedAlert, Timestamp};
 use crate::retry::RetryPolicy;
 use crate::sink::AlertSink;
@@ -82,8 +81,6 @@ struct Settings {
     start_from: Option<Timestamp>,
     initial_lookback: Duration,
     retry: RetryPolicy,
-    #[allow(dead_code)]
-    cloud: Cloud,
 }
 
 /// Polls tenants and feeds sinks. Cheap to clone; clones share state.
