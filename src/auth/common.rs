@@ -74,6 +74,10 @@ macro_rules! credential_setters {
             /// Uses this HTTP client for token requests (for a proxy or an
             /// extra CA, build one with [`$crate::transport::HttpSettings`]).
             /// Default: [`HttpSettings`](crate::transport::HttpSettings)'s defaults.
+            ///
+            /// Build it with `HttpSettings` so that certificates are verified
+            /// and redirects are not followed: a client that follows a
+            /// redirect would carry the credential to another host.
             #[must_use]
             pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
                 self.common.http = http;

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::models::{Page, PageErrorKind, parse_page};
 use crate::retry::{Decision, Failure, parse_retry_after};
 use crate::tenant::TenantId;
-use crate::transport::{ApiError, Service, TransportError};
+use crate::transport::{ApiError, Service, TENANT_HEADER, TransportError};
 
 /// How one attempt ended, when it did not give a body.
 enum Attempt {
@@ -86,7 +86,8 @@ impl Inner {
                 .http
                 .get(url.clone())
                 .header(AUTHORIZATION, format!("Bearer {}", token.secret().expose()))
-                .header(ACCEPT, "application/json");
+                .header(ACCEPT, "application/json")
+                .header(TENANT_HEADER, tenant.as_str());
             if service == Service::Graph {
                 request = request.header("Prefer", "include-unknown-enum-members");
             }

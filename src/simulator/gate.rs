@@ -10,6 +10,8 @@ use super::errors::{Flavor, api_error, throttled};
 use super::faults::FaultKind;
 use super::state::{State, lock};
 use super::stats::bump;
+use crate::transport::TENANT_HEADER;
+use tracing::warn;
 
 /// Resources (audiences) the MDE API accepts.
 const MDE_RESOURCES: &[&str] = &[
@@ -124,6 +126,21 @@ pub(crate) fn admit(
             "The access token names an unknown tenant",
         ));
     };
+    if let Some(named) = named_tenant(headers)
+        && state.tenant_index(named) != Some(tenant)
+    {
+        bump(&state.cross_tenant_tokens);
+        warn!(
+            token_tenant = %state.tenants.get(tenant).map_or("", |t| t.id.as_str()),
+            request_tenant = named,
+            "simulator: refused a token issued for another tenant"
+        );
+        return Err(unauthorized(
+            state,
+            flavor,
+            "The access token was issued for another tenant than the one this request is for",
+        ));
+    }
     let counters = &runtime.counters;
     let serial = bump(&counters.requests);
     let audience = claims
@@ -175,6 +192,16 @@ pub(crate) fn admit(
         fault,
         serial,
     })
+}
+
+/// The tenant the request says it is for, when it says so.
+fn named_tenant(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(TENANT_HEADER)?
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

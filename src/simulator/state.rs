@@ -68,6 +68,9 @@ pub(crate) struct State {
     /// `http(s)://127.0.0.1:<port>`, no trailing slash.
     pub base_url: String,
     pub unauthenticated: AtomicU64,
+    /// API calls whose token was issued for another tenant than the one
+    /// the request names.
+    pub cross_tenant_tokens: AtomicU64,
 }
 
 impl State {
@@ -94,6 +97,7 @@ impl State {
             serial: AtomicU64::new(0),
             base_url,
             unauthenticated: AtomicU64::new(0),
+            cross_tenant_tokens: AtomicU64::new(0),
         }
     }
 
@@ -143,6 +147,7 @@ impl State {
     pub(crate) fn stats(&self) -> Stats {
         let mut stats = Stats {
             unauthenticated: self.unauthenticated.load(Ordering::Relaxed),
+            cross_tenant_tokens: self.cross_tenant_tokens.load(Ordering::Relaxed),
             ..Stats::default()
         };
         for (tenant, cell) in self.tenants.iter().zip(&self.runtimes) {

@@ -89,6 +89,11 @@ pub struct Stats {
     pub tokens_issued: u64,
     /// API calls rejected before a tenant was known (no or bad token).
     pub unauthenticated: u64,
+    /// API calls refused because the bearer token was issued for another
+    /// tenant than the one the request names (header
+    /// [`TENANT_HEADER`](crate::transport::TENANT_HEADER)). Always 0 for a
+    /// correct client.
+    pub cross_tenant_tokens: u64,
     /// Per tenant id; tenants never contacted are left out.
     pub tenants: BTreeMap<String, TenantStats>,
 }

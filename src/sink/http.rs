@@ -22,9 +22,12 @@ pub(crate) struct HttpSettings {
 }
 
 /// Builds the client: rustls, certificate verification on unless the
-/// explicitly named option turned it off (which logs a warning).
+/// explicitly named option turned it off (which logs a warning), and
+/// redirects never followed, so the token and the alerts only ever go to
+/// the configured host.
 pub(crate) fn client(sink: &str, s: &HttpSettings) -> Result<reqwest::Client, Error> {
     let mut b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(s.timeout.unwrap_or(Duration::from_secs(60)))
         .connect_timeout(Duration::from_secs(15))
         .user_agent(concat!("defender-siem/", env!("CARGO_PKG_VERSION")));
@@ -80,6 +83,20 @@ pub(crate) fn display_url(url: &Url) -> String {
     let mut shown = url.clone();
     shown.set_query(None);
     shown.to_string()
+}
+
+/// The error for a 3xx answer: redirects are never followed.
+pub(crate) fn redirect_refused(sink: &str, status: u16) -> SinkError {
+    SinkError::new(
+        sink,
+        SinkErrorKind::Config,
+        false,
+        format!(
+            "the endpoint answered {status} (a redirect), which is never followed so that the \
+             token and the alerts only go to the configured host: set the endpoint to the final URL"
+        ),
+    )
+    .with_status(status)
 }
 
 /// `body` in a gzip container.

@@ -16,6 +16,13 @@ pub use transport_error::{TransportError, TransportKind};
 
 pub(crate) use api_error::clip;
 
+/// The request header naming the tenant a Defender or Graph call is made
+/// for (the tenant id or domain the caller configured). The APIs ignore it;
+/// the simulator checks it against the tenant of the bearer token and
+/// refuses (401) a token that was issued for another tenant, so tests can
+/// prove that one tenant's token never serves another's request.
+pub const TENANT_HEADER: &str = "x-defender-siem-tenant";
+
 /// `base` with `segments` appended to its path (each one percent-encoded),
 /// without query or fragment.
 pub(crate) fn join_path(base: &url::Url, segments: &[&str]) -> crate::Result<url::Url> {

@@ -109,6 +109,9 @@ impl SentinelSink {
     }
 
     fn refused(&self, status: u16, body: &[u8]) -> SinkError {
+        if (300..400).contains(&status) {
+            return http::redirect_refused(NAME, status);
+        }
         let c = &self.config;
         let detail = http::snippet(body, 300);
         let (kind, message) = match status {

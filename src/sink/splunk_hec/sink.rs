@@ -136,6 +136,9 @@ impl SplunkHecSink {
     }
 
     pub(super) fn rejected(&self, status: u16, reply: &Reply) -> SinkError {
+        if (300..400).contains(&status) {
+            return http::redirect_refused(NAME, status);
+        }
         let known = reply.code.and_then(hec_code);
         let text = reply
             .text
