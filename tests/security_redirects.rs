@@ -10,7 +10,7 @@ mod sink_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use defender_siem::auth::{ClientSecretCredential, StaticTokenProvider, TokenProvider};
+use defender_siem::auth::{ClientSecretCredential, StaticTokenProvider, TokenProvider, TokenSource};
 use defender_siem::cloud::{Cloud, Endpoints};
 use defender_siem::retry::RetryPolicy;
 use defender_siem::sink::AlertSink;
@@ -130,7 +130,7 @@ async fn the_entra_token_request_does_not_follow_redirects() {
                 .base_delay(Duration::from_millis(1)),
         );
     let err = credential
-        .token(
+        .fetch(
             &net::tenant(net::TENANT_A),
             "https://api.securitycenter.microsoft.com/.default",
         )
