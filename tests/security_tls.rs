@@ -183,7 +183,7 @@ async fn the_defender_client_refuses_a_self_signed_certificate() {
         .send()
         .await
         .unwrap_err();
-    assert_certificate_error("DefenderClient", &chain(&err));
+    assert_certificate_error("DefenderClient", &err.to_string());
     assert_eq!(server.handshakes(), 0);
 }
 
@@ -202,7 +202,7 @@ async fn entra_token_requests_refuse_a_self_signed_certificate() {
         )
         .await
         .unwrap_err();
-    assert_certificate_error("Entra", &chain(&err));
+    assert_certificate_error("Entra", &err.to_string());
     assert_eq!(server.handshakes(), 0);
 }
 
@@ -217,7 +217,8 @@ async fn splunk_hec_verifies_by_default_and_warns_when_told_not_to() {
     });
     assert!(!logs.contains("verification is OFF"), "{logs}");
     let err = sink.send(&[sink_support::full()]).await.unwrap_err();
-    assert_certificate_error("splunk_hec", &chain(&err));
+    // The message itself names the cause, not only its source chain.
+    assert_certificate_error("splunk_hec", &err.to_string());
     assert_eq!(server.handshakes(), 0);
 
     let (insecure, logs) = logs_of(|| {
@@ -240,7 +241,7 @@ async fn sentinel_verifies_by_default_and_warns_when_told_not_to() {
     let server = SelfSigned::start().await;
     let sink = sentinel(&server).build().unwrap();
     let err = sink.send(&[sink_support::full()]).await.unwrap_err();
-    assert_certificate_error("sentinel", &chain(&err));
+    assert_certificate_error("sentinel", &err.to_string());
     assert_eq!(server.handshakes(), 0);
 
     let (insecure, logs) =
@@ -259,7 +260,7 @@ async fn syslog_tls_verifies_by_default_and_warns_when_told_not_to() {
         .build()
         .unwrap();
     let err = sink.send(&[sink_support::full()]).await.unwrap_err();
-    assert_certificate_error("syslog", &chain(&err));
+    assert_certificate_error("syslog", &err.to_string());
     assert_eq!(server.handshakes(), 0);
 
     let (insecure, logs) = logs_of(|| {

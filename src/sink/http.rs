@@ -113,6 +113,19 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     parse_retry_after(value, chrono::Utc::now())
 }
 
+/// A reqwest error and its causes in one line (a certificate problem is
+/// only named by a cause), without the URL.
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// A transport error as a retry failure and a sink error, without the URL.
 pub(crate) fn transport(sink: &str, e: reqwest::Error) -> (Failure, SinkError) {
     let e = e.without_url();
@@ -123,11 +136,11 @@ pub(crate) fn transport(sink: &str, e: reqwest::Error) -> (Failure, SinkError) {
                 sink,
                 SinkErrorKind::Timeout,
                 true,
-                format!("request timed out: {e}"),
+                format!("request timed out: {}", describe(&e)),
             ),
         )
     } else {
-        let message = format!("connection failed: {e}");
+        let message = format!("connection failed: {}", describe(&e));
         (
             Failure::Connection,
             SinkError::connection(sink, message).with_source(e),
