@@ -97,14 +97,19 @@ pub(super) fn check(text: &str, origin: &str) -> Result<ForwarderConfig> {
     })
 }
 
-/// A line of the file fit to quote in an error: the value of a key that may
-/// hold a secret is replaced by `…`.
+/// A line of the file fit to quote in an error. A line that may hold a
+/// secret (it mentions a secret key anywhere, in any spelling: quoted,
+/// upper case, inside an inline table) is cut to its key: `key = …`.
 fn redact_line(line: &str) -> String {
-    const SECRET_KEYS: [&str; 3] = ["client_secret", "token", "password"];
-    match line.split_once('=') {
-        Some((key, _)) if SECRET_KEYS.contains(&key.trim()) => format!("{} = …", key.trim()),
-        _ => line.chars().take(120).collect(),
+    const SECRET_WORDS: [&str; 4] = ["secret", "token", "password", "credential"];
+    let lower = line.to_ascii_lowercase();
+    if SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+        return match line.split_once('=') {
+            Some((key, _)) => format!("{} = …", key.trim().chars().take(60).collect::<String>()),
+            None => "…".to_owned(),
+        };
     }
+    line.chars().take(120).collect()
 }
 
 /// The MSSP app's credential from `[defaults]`, used by tenants that set none.
