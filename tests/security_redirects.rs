@@ -10,7 +10,9 @@ mod sink_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use defender_siem::auth::{ClientSecretCredential, StaticTokenProvider, TokenProvider, TokenSource};
+use defender_siem::auth::{
+    ClientSecretCredential, StaticTokenProvider, TokenProvider, TokenSource,
+};
 use defender_siem::cloud::{Cloud, Endpoints};
 use defender_siem::retry::RetryPolicy;
 use defender_siem::sink::AlertSink;

@@ -101,7 +101,10 @@ fn credentials_providers_and_client_hide_their_secrets() {
     let cached = Arc::new(secret.clone().cached());
     let per_tenant = PerTenantTokenProvider::new()
         .with_tenant(net::tenant(net::TENANT_A), cached.clone())
-        .with_tenant(net::tenant(net::TENANT_B), Arc::new(refresh.clone().cached()))
+        .with_tenant(
+            net::tenant(net::TENANT_B),
+            Arc::new(refresh.clone().cached()),
+        )
         .with_fallback(fixed.clone());
     let builder = DefenderClient::builder().token_provider(Arc::new(per_tenant.clone()));
     let builder_text = format!("{builder:?}");
@@ -111,7 +114,10 @@ fn credentials_providers_and_client_hide_their_secrets() {
     for (what, text) in [
         ("ClientSecretCredential", format!("{secret:?} {secret:#?}")),
         ("CertificateCredential", format!("{cert:?} {cert:#?}")),
-        ("RefreshTokenCredential", format!("{refresh:?} {refresh:#?}")),
+        (
+            "RefreshTokenCredential",
+            format!("{refresh:?} {refresh:#?}"),
+        ),
         ("StaticTokenProvider", format!("{fixed:?}")),
         ("CachedTokenProvider", format!("{cached:?}")),
         ("PerTenantTokenProvider", format!("{per_tenant:#?}")),
@@ -150,13 +156,10 @@ fn sinks_and_their_builders_hide_their_secrets() {
         .client_cert_pem(pki.server_cert_pem.clone(), SYSLOG_KEY);
     let syslog_builder = format!("{syslog:?}");
 
-    let email = EmailSink::builder(
-        "notify",
-        "smtps://mail.example:465".parse::<Url>().unwrap(),
-    )
-    .from("soc@mssp.example")
-    .credentials("soc", SMTP_PASSWORD)
-    .rule(rule());
+    let email = EmailSink::builder("notify", "smtps://mail.example:465".parse::<Url>().unwrap())
+        .from("soc@mssp.example")
+        .credentials("soc", SMTP_PASSWORD)
+        .rule(rule());
     let email_builder = format!("{email:?}");
     let email = email.build().unwrap();
 
@@ -231,8 +234,8 @@ fn lookup(name: &str) -> Option<String> {
 #[tokio::test]
 async fn a_forwarder_config_and_its_forwarder_hide_every_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let config = ForwarderConfig::parse_with_lookup(&config_text(dir.path()), "f.toml", lookup)
-        .unwrap();
+    let config =
+        ForwarderConfig::parse_with_lookup(&config_text(dir.path()), "f.toml", lookup).unwrap();
     assert_eq!(config.tenants[1].client_secret.expose(), ENV_SECRET);
     assert_clean("ForwarderConfig", &format!("{config:?} {config:#?}"));
     let forwarder = config.build().unwrap();
@@ -409,7 +412,8 @@ async fn sink_errors_do_not_repeat_their_secrets() {
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(
-            ResponseTemplate::new(403).set_body_json(serde_json::json!({"text":"Invalid token","code":4})),
+            ResponseTemplate::new(403)
+                .set_body_json(serde_json::json!({"text":"Invalid token","code":4})),
         )
         .mount(&server)
         .await;
@@ -447,15 +451,12 @@ async fn sink_errors_do_not_repeat_their_secrets() {
     assert_clean("Sentinel token error", &error_text(&err));
 
     // The SMTP server cannot be reached.
-    let email = EmailSink::builder(
-        "notify",
-        "smtp+plain://127.0.0.1:9".parse::<Url>().unwrap(),
-    )
-    .from("soc@mssp.example")
-    .credentials("soc", SMTP_PASSWORD)
-    .rule(rule())
-    .build()
-    .unwrap();
+    let email = EmailSink::builder("notify", "smtp+plain://127.0.0.1:9".parse::<Url>().unwrap())
+        .from("soc@mssp.example")
+        .credentials("soc", SMTP_PASSWORD)
+        .rule(rule())
+        .build()
+        .unwrap();
     let err = email.send(&[sink_support::full()]).await.unwrap_err();
     assert_clean("email error", &error_text(&err));
 }

@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use defender_siem::auth::{ClientSecretCredential, StaticTokenProvider, TokenProvider, TokenSource};
+use defender_siem::auth::{
+    ClientSecretCredential, StaticTokenProvider, TokenProvider, TokenSource,
+};
 use defender_siem::client::DefenderClient;
 use defender_siem::cloud::{Cloud, Endpoints};
 use defender_siem::models::Severity;
@@ -44,9 +46,8 @@ struct SelfSigned {
 
 impl SelfSigned {
     async fn start() -> Self {
-        let cert =
-            rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
-                .unwrap();
+        let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
+            .unwrap();
         let chain = vec![CertificateDer::from_pem_slice(cert.cert.pem().as_bytes()).unwrap()];
         let key =
             PrivateKeyDer::from_pem_slice(cert.signing_key.serialize_pem().as_bytes()).unwrap();
@@ -74,8 +75,8 @@ impl SelfSigned {
                     };
                     counter.fetch_add(1, Ordering::SeqCst);
                     let mut buf = [0u8; 4096];
-                    let _ = tokio::time::timeout(Duration::from_millis(300), tls.read(&mut buf))
-                        .await;
+                    let _ =
+                        tokio::time::timeout(Duration::from_millis(300), tls.read(&mut buf)).await;
                     let _ = tls
                         .write_all(
                             b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
@@ -244,8 +245,12 @@ async fn sentinel_verifies_by_default_and_warns_when_told_not_to() {
     assert_certificate_error("sentinel", &err.to_string());
     assert_eq!(server.handshakes(), 0);
 
-    let (insecure, logs) =
-        logs_of(|| sentinel(&server).danger_accept_invalid_certs(true).build().unwrap());
+    let (insecure, logs) = logs_of(|| {
+        sentinel(&server)
+            .danger_accept_invalid_certs(true)
+            .build()
+            .unwrap()
+    });
     assert_warned("sentinel", &logs);
     let err = insecure.send(&[sink_support::full()]).await.unwrap_err();
     assert_eq!(err.status(), Some(404), "{err}");
@@ -292,7 +297,9 @@ async fn smtps_email_refuses_a_self_signed_certificate() {
         .unwrap();
     let sink = EmailSink::builder(
         "notify",
-        format!("smtps://127.0.0.1:{}", server.port).parse().unwrap(),
+        format!("smtps://127.0.0.1:{}", server.port)
+            .parse()
+            .unwrap(),
     )
     .from("soc@mssp.example")
     .credentials("soc", "SECRET-CANARY-smtp-password")

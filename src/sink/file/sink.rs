@@ -17,7 +17,8 @@ const NAME: &str = "file";
 /// (JSON lines). Rotates by size when asked; fsyncs on
 /// [`flush`](AlertSink::flush). A batch is written in one piece: if the
 /// write fails half-way, the file is cut back to where the batch began, so
-/// a retried batch never leaves a torn line.
+/// a retried batch never leaves a torn line. A file it creates is private
+/// to its owner (mode 0600 on Unix); an existing file keeps its mode.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -74,9 +75,12 @@ impl FileSink {
             return Ok(());
         }
         let path = &self.config.path;
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        // Alerts name users, hosts and files: only the owner may read them.
+        #[cfg(unix)]
+        options.mode(0o600);
+        let file = options
             .open(path)
             .await
             .map_err(|e| SinkError::io(NAME, &format!("cannot open {}", path.display()), e))?;
