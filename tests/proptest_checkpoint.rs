@@ -288,21 +288,42 @@ fn run_scenario(steps: Vec<Step>, batch_size: usize) -> Result<(), TestCaseError
             let cp = store.load(&key).await.unwrap();
             let acked: Vec<Version> = sink.acked.lock().unwrap().clone();
             let acked_set: BTreeSet<&Version> = acked.iter().collect();
-            prop_assert_eq!(acked_set.len(), acked.len(), "a version was delivered twice: {:?}", acked);
+            prop_assert_eq!(
+                acked_set.len(),
+                acked.len(),
+                "a version was delivered twice: {:?}",
+                acked
+            );
             let mark = watermark(&cp);
-            let from = cp.as_ref().and_then(|c| c.query_from(chrono::Duration::minutes(OVERLAP_MINUTES)));
+            let from = cp
+                .as_ref()
+                .and_then(|c| c.query_from(chrono::Duration::minutes(OVERLAP_MINUTES)));
             for version in source.current() {
                 if acked_set.contains(&version) {
                     continue;
                 }
                 let ts = at(version.1);
                 // Still inside the next query: it will be fetched again.
-                prop_assert!(from.is_none_or(|f| f <= ts), "{:?} is below the next query ({:?})", version, from);
+                prop_assert!(
+                    from.is_none_or(|f| f <= ts),
+                    "{:?} is below the next query ({:?})",
+                    version,
+                    from
+                );
                 // The watermark did not pass it (a late version may sit
                 // below the watermark it arrived under, never below a
                 // later one).
-                let floor = appeared.get(&version).copied().flatten().map_or(ts, |w| w.max(ts));
-                prop_assert!(mark.is_none_or(|m| m <= floor), "watermark {:?} passed unacknowledged {:?}", mark, version);
+                let floor = appeared
+                    .get(&version)
+                    .copied()
+                    .flatten()
+                    .map_or(ts, |w| w.max(ts));
+                prop_assert!(
+                    mark.is_none_or(|m| m <= floor),
+                    "watermark {:?} passed unacknowledged {:?}",
+                    mark,
+                    version
+                );
             }
         }
 

@@ -2,6 +2,7 @@
 //! crate refuses to follow a redirect to another origin (here: another
 //! port), and says so.
 
+#![cfg(all(feature = "splunk", feature = "sentinel"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod net;

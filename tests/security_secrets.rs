@@ -3,6 +3,12 @@
 //! the Sentinel app secret and the SMTP password, each set to a distinctive
 //! canary value. Errors never carry a URL query string either.
 
+#![cfg(all(
+    feature = "splunk",
+    feature = "sentinel",
+    feature = "syslog",
+    feature = "email"
+))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod net;

@@ -5,6 +5,12 @@
 //! The peer is a local TLS server with a self-signed certificate for
 //! 127.0.0.1 that counts completed handshakes.
 
+#![cfg(all(
+    feature = "splunk",
+    feature = "sentinel",
+    feature = "syslog",
+    feature = "email"
+))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod net;
