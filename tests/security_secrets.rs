@@ -161,6 +161,16 @@ fn sinks_and_their_builders_hide_their_secrets() {
     let syslog = SyslogSink::tls("siem.example:6514", "siem.example")
         .client_cert_pem(pki.server_cert_pem.clone(), SYSLOG_KEY);
     let syslog_builder = format!("{syslog:?}");
+    let key_line = pki.server_key_pem.lines().nth(1).unwrap().to_owned();
+    let syslog_sink = SyslogSink::tls("siem.example:6514", "siem.example")
+        .client_cert_pem(pki.server_cert_pem.clone(), pki.server_key_pem.clone())
+        .build()
+        .unwrap();
+    let syslog_sink_text = format!("{syslog_sink:?} {syslog_sink:#?}");
+    assert!(
+        !syslog_sink_text.contains(&key_line),
+        "SyslogSink leaks its key"
+    );
 
     let email = EmailSink::builder("notify", "smtps://mail.example:465".parse::<Url>().unwrap())
         .from("soc@mssp.example")
@@ -175,6 +185,7 @@ fn sinks_and_their_builders_hide_their_secrets() {
         ("SentinelBuilder", sentinel_builder),
         ("SentinelSink", format!("{sentinel:?} {sentinel:#?}")),
         ("SyslogBuilder", syslog_builder),
+        ("SyslogSink", syslog_sink_text),
         ("EmailSinkBuilder", email_builder),
         ("EmailSink", format!("{email:?} {email:#?}")),
     ] {
@@ -465,4 +476,48 @@ async fn sink_errors_do_not_repeat_their_secrets() {
         .unwrap();
     let err = email.send(&[sink_support::full()]).await.unwrap_err();
     assert_clean("email error", &error_text(&err));
+}
+
+#[tokio::test]
+async fn a_hec_reply_that_echoes_the_token_does_not_put_it_into_the_error() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(403).set_body_json(
+            serde_json::json!({"text": format!("Invalid token: Splunk {HEC_TOKEN}"), "code": 4}),
+        ))
+        .mount(&server)
+        .await;
+    let hec = SplunkHecSink::builder(&server.uri(), HEC_TOKEN)
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = hec.send(&[sink_support::full()]).await.unwrap_err();
+    let text = error_text(&err);
+    assert_clean("HEC echo", &text);
+    assert!(text.contains("Invalid token: Splunk ***"), "{text}");
+}
+
+#[tokio::test]
+async fn a_sentinel_reply_that_echoes_the_bearer_token_does_not_put_it_into_the_error() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(400).set_body_string(format!(
+            "bad request; you sent Authorization: Bearer {BEARER}"
+        )))
+        .mount(&server)
+        .await;
+    let sentinel = SentinelSink::builder(
+        &server.uri(),
+        "dcr-000a00a000a00000a000000aa000a0aa",
+        "Custom-DefenderAlerts_CL",
+        Arc::new(StaticTokenProvider::new(BEARER)),
+        TenantId::new("mssp.onmicrosoft.com").unwrap(),
+    )
+    .retry(RetryPolicy::never())
+    .build()
+    .unwrap();
+    let err = sentinel.send(&[sink_support::full()]).await.unwrap_err();
+    let text = error_text(&err);
+    assert_clean("Sentinel echo", &text);
+    assert!(text.contains("Bearer ***"), "{text}");
 }

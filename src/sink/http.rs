@@ -148,6 +148,18 @@ pub(crate) fn transport(sink: &str, e: reqwest::Error) -> (Failure, SinkError) {
     }
 }
 
+/// `text` with every occurrence of `secret` replaced by `***`: a proxy or
+/// a receiver that echoes the request's credential into its error reply
+/// must not put it into our error. Values shorter than 8 characters (test
+/// tokens; real ones are far longer) are left alone, so that they cannot
+/// garble the message.
+pub(crate) fn without_secret(text: &str, secret: &str) -> String {
+    if secret.len() < 8 {
+        return text.to_owned();
+    }
+    text.replace(secret, "***")
+}
+
 /// At most `max` characters of a response body, for error messages.
 #[cfg_attr(not(feature = "sentinel"), allow(dead_code))]
 pub(crate) fn snippet(body: &[u8], max: usize) -> String {

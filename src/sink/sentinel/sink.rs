@@ -108,12 +108,15 @@ impl SentinelSink {
         Ok(value)
     }
 
-    fn refused(&self, status: u16, body: &[u8]) -> SinkError {
+    /// The error for a refusal; `token` (the bearer token sent) is cut out
+    /// of the body, in case the server or a proxy echoed it.
+    fn refused(&self, status: u16, body: &[u8], token: &str) -> SinkError {
         if (300..400).contains(&status) {
             return http::redirect_refused(NAME, status);
         }
         let c = &self.config;
-        let detail = http::snippet(body, 300);
+        let body = http::without_secret(&String::from_utf8_lossy(body), token);
+        let detail = http::snippet(body.as_bytes(), 300);
         let (kind, message) = match status {
             401 => (
                 SinkErrorKind::Auth,
@@ -160,10 +163,11 @@ impl SentinelSink {
         let mut refreshed = false;
         loop {
             attempt += 1;
+            let bearer = self.bearer().await?;
             let mut req = self
                 .client
                 .post(self.url.clone())
-                .header(AUTHORIZATION, self.bearer().await?)
+                .header(AUTHORIZATION, bearer.clone())
                 .header(CONTENT_TYPE, "application/json")
                 .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
                 .body(body.clone());
@@ -188,7 +192,9 @@ impl SentinelSink {
                         }
                         _ => {}
                     }
-                    let e = self.refused(status, &bytes).with_retry_after(wait);
+                    let token = bearer.to_str().unwrap_or_default();
+                    let token = token.strip_prefix("Bearer ").unwrap_or(token);
+                    let e = self.refused(status, &bytes, token).with_retry_after(wait);
                     if !e.is_retryable() {
                         return Err(e);
                     }

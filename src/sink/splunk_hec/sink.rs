@@ -149,6 +149,7 @@ impl SplunkHecSink {
         let retryable = known.map_or(status_retryable(status), |k| {
             k.retryable || status_retryable(status)
         });
+        let text = http::without_secret(text, self.config.token.expose());
         let message = if fix.is_empty() {
             format!("Splunk refused the request: {text}")
         } else {
