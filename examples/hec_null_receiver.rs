@@ -59,11 +59,11 @@ fn count_events(body: &[u8]) -> u64 {
             b'"' => {
                 // Jump to the closing quote, stepping over escapes.
                 i += 1;
-                while i < body.len() {
-                    match body[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
+                loop {
+                    i = next_quote_or_backslash(body, i);
+                    match body.get(i) {
+                        Some(b'\\') => i += 2,
+                        _ => break,
                     }
                 }
             }
@@ -79,6 +79,32 @@ fn count_events(body: &[u8]) -> u64 {
         i += 1;
     }
     events
+}
+
+/// The index of the first `"` or `\` at or after `from` (or the length),
+/// eight bytes at a time: a byte equal to the one sought becomes zero
+/// after the XOR, and `(x - 0x01…) & !x & 0x80…` flags zero bytes. Flags
+/// above the first real match may be spurious, so only the lowest is used.
+fn next_quote_or_backslash(body: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut i = from;
+    while let Some(chunk) = body.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let hits =
+            zero_bytes(w ^ (ONES * u64::from(b'"'))) | zero_bytes(w ^ (ONES * u64::from(b'\\')));
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < body.len() && body[i] != b'"' && body[i] != b'\\' {
+        i += 1;
+    }
+    i
 }
 
 async fn collect(

@@ -169,3 +169,12 @@ fn file_mode_through_the_hec_sink_reaches_the_receiver_exactly() {
     assert_eq!(counted["requests"], 3 + 3, "{counted}");
     assert!(counted["bytes_decoded"].as_u64() > counted["bytes"].as_u64());
 }
+
+#[test]
+fn concurrent_fetches_of_one_tenant_share_one_token_request() {
+    let line = probe(&["--mode", "tokens", "--fetches", "20"]);
+    assert_eq!(line["mode"], "tokens");
+    assert_eq!(line["fetches_ok"], 20, "{line}");
+    assert_eq!(line["api_requests"], 20, "{line}");
+    assert_eq!(line["token_requests"], 1, "{line}");
+}

@@ -33,7 +33,7 @@ pub async fn run(args: &Args) -> Result<Value, String> {
         .filter_map(|f| f.as_ref().ok())
         .map(|page| page.len())
         .sum();
-    let out = json!({
+    let mut out = json!({
         "mode": "tokens",
         "fetches": args.fetches,
         "fetches_ok": ok,
@@ -41,8 +41,10 @@ pub async fn run(args: &Args) -> Result<Value, String> {
         "token_requests": sim_setup::token_requests(&sim),
         "api_requests": sim.stats().requests,
         "wall_s": round3(wall_s),
-        "tag": args.tag,
     });
+    if let Some(tag) = &args.tag {
+        out["tag"] = json!(tag);
+    }
     sim.shutdown().await;
     Ok(out)
 }
