@@ -98,6 +98,11 @@ probe simulator --mode simulator --tenants 4 --alerts 25000 --sink null
 probe simulator --mode simulator --tenants 4 --alerts 25000 --sink hec --hec-url "$URL"
 stop_receiver hec-runs
 
+step "checkpoints in memory vs in files (one tenant, 20k alerts, batch 500)"
+probe checkpoints --mode simulator --tenants 1 --alerts 20000 --batch 500
+rm -rf "$WORK/checkpoints"
+probe checkpoints --mode simulator --tenants 1 --alerts 20000 --batch 500 --checkpoint-dir "$WORK/checkpoints"
+
 step "10,000 tenants, one cycle"
 probe tenants --mode tenants --tenants 10000 --alerts 5
 probe tenants --mode tenants --tenants 10000 --alerts 5 --concurrency 64

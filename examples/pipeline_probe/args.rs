@@ -6,7 +6,7 @@ use std::str::FromStr;
 pub const USAGE: &str = "usage:
   pipeline_probe --generate N --out FILE
   pipeline_probe --mode file --input FILE --sink null|hec [--hec-url URL] [--gzip] [--batch N] [--max-bytes N]
-  pipeline_probe --mode simulator --tenants N --alerts M [--sink null|hec] [--hec-url URL] [--gzip] [--batch N] [--page-size N] [--concurrency N]
+  pipeline_probe --mode simulator --tenants N --alerts M [--sink null|hec] [--hec-url URL] [--gzip] [--batch N] [--page-size N] [--concurrency N] [--checkpoint-dir DIR]
   pipeline_probe --mode tenants [--tenants 10000] [--alerts 5] [--concurrency N]
   pipeline_probe --mode tokens [--fetches 100]
   pipeline_probe --mode receiver-load --hec-url URL --alerts N [--batch N] [--gzip] [--connections N]
@@ -39,6 +39,7 @@ pub struct Args {
     pub concurrency: usize,
     pub fetches: usize,
     pub connections: usize,
+    pub checkpoint_dir: Option<PathBuf>,
     pub tag: Option<String>,
 }
 
@@ -68,6 +69,7 @@ impl Args {
             concurrency: 8,
             fetches: 100,
             connections: 2,
+            checkpoint_dir: None,
             tag: None,
         };
         while let Some(flag) = args.next() {
@@ -93,6 +95,7 @@ impl Args {
                 "--concurrency" => a.concurrency = value(&flag, &mut args)?,
                 "--fetches" => a.fetches = value(&flag, &mut args)?,
                 "--connections" => a.connections = value(&flag, &mut args)?,
+                "--checkpoint-dir" => a.checkpoint_dir = Some(value(&flag, &mut args)?),
                 "--tag" => a.tag = Some(value(&flag, &mut args)?),
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown argument {other}")),

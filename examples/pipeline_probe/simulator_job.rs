@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use defender_siem::checkpoint::MemoryCheckpointStore;
+use defender_siem::checkpoint::{CheckpointStore, FileCheckpointStore, MemoryCheckpointStore};
 use defender_siem::client::RateLimits;
 use defender_siem::forward::Forwarder;
 use defender_siem::simulator::Simulator;
@@ -20,11 +20,18 @@ fn forwarder(sim: &Simulator, args: &Args, limits: RateLimits) -> Result<Forward
     let start_from = "2000-01-01T00:00:00Z"
         .parse()
         .map_err(|e| format!("start: {e}"))?;
+    // Checkpoints in memory unless a directory is given (then as in
+    // production: one JSON file per tenant and sink, written after every
+    // batch).
+    let store: Arc<dyn CheckpointStore> = match &args.checkpoint_dir {
+        Some(dir) => Arc::new(FileCheckpointStore::new(dir).map_err(|e| e.to_string())?),
+        None => Arc::new(MemoryCheckpointStore::new()),
+    };
     Forwarder::builder()
         .source(Arc::new(sim_setup::client(sim, limits)?))
         .tenants(sim_setup::tenants(sim)?)
         .sink(sink)
-        .checkpoint_store(Arc::new(MemoryCheckpointStore::new()))
+        .checkpoint_store(store)
         .start_from(start_from)
         .page_size(args.page_size)
         .batch_size(args.batch)
@@ -57,6 +64,11 @@ pub async fn run_simulator(args: &Args) -> Result<Value, String> {
     out["cycles"] = json!(cycles);
     out["failed_tenants"] = json!(failed_tenants);
     out["page_size"] = json!(args.page_size);
+    out["checkpoints"] = json!(if args.checkpoint_dir.is_some() {
+        "file"
+    } else {
+        "memory"
+    });
     out["setup_s"] = json!(round3(setup_s));
     out["api_requests"] = json!(sim.stats().requests);
     out["token_requests"] = json!(sim_setup::token_requests(&sim));

@@ -50,9 +50,12 @@ impl AlertSink for NullHecSink {
     }
 }
 
-/// The sink the arguments ask for, plus the null sink's counters when it
-/// is that one.
-pub fn build(args: &Args) -> Result<(Arc<dyn AlertSink>, Option<Arc<NullHecSink>>), String> {
+/// The sink to deliver to, and the null sink again (for its counters)
+/// when it is that one.
+pub type Built = (Arc<dyn AlertSink>, Option<Arc<NullHecSink>>);
+
+/// The sink the arguments ask for.
+pub fn build(args: &Args) -> Result<Built, String> {
     match args.sink {
         SinkKind::Null => {
             let null = Arc::new(NullHecSink {
