@@ -8,26 +8,12 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::sync::Arc;
 
 mod support;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use defender_siem::format::Format;
-use defender_siem::sink::AlertRecord;
-use defender_siem::{TenantId, TenantInfo};
-use support::sample_alert;
-
-fn records(n: usize) -> Vec<AlertRecord> {
-    let tenant = Arc::new(TenantInfo::new(
-        TenantId::new("a839b112-1253-6432-9bf6-94542403f21c")
-            .unwrap_or_else(|_| std::process::abort()),
-        "Contoso",
-    ));
-    (0..n)
-        .filter_map(|i| AlertRecord::from_json(tenant.clone(), &sample_alert(i).to_string()).ok())
-        .collect()
-}
+use support::records;
 
 fn encode(c: &mut Criterion) {
     let records = records(1_000);

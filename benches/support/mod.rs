@@ -1,6 +1,24 @@
-//! The alert the benches measure with: the shape of the real samples.
+//! The alert the benches (and `examples/pipeline_probe`) measure with: the
+//! shape of the real samples.
+// Each bench uses only some of these.
+#![allow(dead_code)]
 
+use std::sync::Arc;
+
+use defender_siem::sink::AlertRecord;
+use defender_siem::{TenantId, TenantInfo};
 use serde_json::{Value, json};
+
+/// `n` records of [`sample_alert`]s, all of one tenant.
+pub fn records(n: usize) -> Vec<AlertRecord> {
+    let Ok(id) = TenantId::new("a839b112-1253-6432-9bf6-94542403f21c") else {
+        return Vec::new();
+    };
+    let tenant = Arc::new(TenantInfo::new(id, "Contoso"));
+    (0..n)
+        .filter_map(|i| AlertRecord::from_json(tenant.clone(), &sample_alert(i).to_string()).ok())
+        .collect()
+}
 
 /// One alert of the real-sample shape (about 3.7 KB with three evidence items).
 pub fn sample_alert(i: usize) -> Value {
