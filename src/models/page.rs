@@ -324,6 +324,9 @@ pub fn parse_page<T: DeserializeOwned>(input: &[u8]) -> Result<Page<T>, PageErro
 /// [`Page::skipped`] and reading goes on at the next line that starts a JSON
 /// value. When nothing at all could be read, the error is returned instead.
 pub fn parse_records<T: DeserializeOwned>(input: &[u8]) -> Result<Page<T>, PageError> {
+    if let Some(page) = super::page_fast::parse_records_fast(input) {
+        return Ok(page);
+    }
     let mut page = Page::empty();
     let mut start = 0;
     while start < input.len() {

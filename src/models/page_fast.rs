@@ -28,12 +28,81 @@ pub(super) fn parse_page_fast<T: DeserializeOwned>(input: &[u8]) -> Option<Page<
     // which serde_json does not check again.
     let text = std::str::from_utf8(input).ok()?;
     let bytes = text.as_bytes();
+    let mut page = Page::empty();
+    let envelope = read_envelope(text, skip_ws(bytes, 0), true, &mut page.alerts)?;
+    if !envelope.has_value || skip_ws(bytes, envelope.end) != bytes.len() {
+        return None;
+    }
+    page.context = envelope.context;
+    page.next_link = envelope.next_link;
+    Some(page)
+}
+
+/// Reads what [`parse_records`](super::parse_records) reads (pages, bare
+/// arrays, single alerts, JSON lines of these) in one pass, or `None` when
+/// the general reader must (which it then does from the start, so numbering
+/// and skipped lines come out exactly as it reports them).
+pub(super) fn parse_records_fast<T: DeserializeOwned>(input: &[u8]) -> Option<Page<T>> {
+    let text = std::str::from_utf8(input).ok()?;
+    let bytes = text.as_bytes();
+    let mut page = Page::empty();
     let mut pos = skip_ws(bytes, 0);
+    while pos < bytes.len() {
+        pos = match bytes[pos] {
+            b'[' => read_alerts(text, pos, &mut page.alerts)?,
+            b'{' => {
+                let before = page.alerts.len();
+                match read_envelope(text, pos, false, &mut page.alerts) {
+                    Some(envelope) if envelope.has_value => {
+                        if page.context.is_none() {
+                            page.context = envelope.context;
+                        }
+                        page.next_link = envelope.next_link;
+                        envelope.end
+                    }
+                    // Not an envelope: the object is one alert.
+                    _ => {
+                        page.alerts.truncate(before);
+                        read_alert(text, pos, &mut page.alerts)?
+                    }
+                }
+            }
+            _ => return None,
+        };
+        pos = skip_ws(bytes, pos);
+    }
+    Some(page)
+}
+
+/// What [`read_envelope`] found besides the alerts.
+struct EnvelopeRead {
+    context: Option<String>,
+    next_link: Option<String>,
+    has_value: bool,
+    /// Position right after the closing `}`.
+    end: usize,
+}
+
+/// Reads the OData envelope object at `pos`, appending its alerts to `out`.
+/// When `strict` is false a member that is neither `value` nor an
+/// `@`-annotation means the object is not an envelope, and `None` comes
+/// back (as it does for anything unusual).
+fn read_envelope<T: DeserializeOwned>(
+    text: &str,
+    mut pos: usize,
+    strict: bool,
+    out: &mut Vec<Result<ParsedAlert<T>, MalformedAlert>>,
+) -> Option<EnvelopeRead> {
+    let bytes = text.as_bytes();
     if bytes.get(pos) != Some(&b'{') {
         return None;
     }
-    let mut page = Page::empty();
-    let mut seen_value = false;
+    let mut envelope = EnvelopeRead {
+        context: None,
+        next_link: None,
+        has_value: false,
+        end: pos,
+    };
     pos = skip_ws(bytes, pos + 1);
     loop {
         let (key, after_key) = read_one::<Key<'_>>(text, pos)?;
@@ -43,35 +112,38 @@ pub(super) fn parse_page_fast<T: DeserializeOwned>(input: &[u8]) -> Option<Page<
         }
         pos = skip_ws(bytes, pos + 1);
         pos = match key.as_str() {
-            "value" if !seen_value => {
-                seen_value = true;
-                read_alerts(text, pos, &mut page.alerts)?
+            "value" if !envelope.has_value => {
+                envelope.has_value = true;
+                read_alerts(text, pos, out)?
             }
             "value" => return None,
             "@odata.context" => {
                 let (context, end) = read_one::<Option<String>>(text, pos)?;
-                page.context = context;
+                envelope.context = context;
                 end
             }
             "@odata.nextLink" => {
                 let (next_link, end) = read_one::<Option<String>>(text, pos)?;
-                page.next_link = next_link;
+                envelope.next_link = next_link;
                 end
             }
-            _ => read_one::<IgnoredAny>(text, pos)?.1,
+            other if strict || other.starts_with('@') => read_one::<IgnoredAny>(text, pos)?.1,
+            _ => return None,
         };
         pos = skip_ws(bytes, pos);
         match bytes.get(pos) {
             Some(b',') => pos = skip_ws(bytes, pos + 1),
-            Some(b'}') => break,
+            Some(b'}') => {
+                envelope.end = pos + 1;
+                return Some(envelope);
+            }
             _ => return None,
         }
     }
-    (seen_value && skip_ws(bytes, pos + 1) == bytes.len()).then_some(page)
 }
 
-/// Reads the `value` array starting at `pos` (its `[`); returns the position
-/// after its `]`.
+/// Reads the array of alerts starting at `pos` (its `[`); returns the
+/// position after its `]`.
 fn read_alerts<T: DeserializeOwned>(
     text: &str,
     mut pos: usize,
@@ -85,30 +157,13 @@ fn read_alerts<T: DeserializeOwned>(
     if bytes.get(pos) == Some(&b']') {
         return Some(pos + 1);
     }
+    let first = out.len();
     loop {
-        let index = out.len();
-        let mut stream = serde_json::Deserializer::from_str(text.get(pos..)?).into_iter::<T>();
-        match stream.next()? {
-            Ok(alert) => {
-                let end = pos + stream.byte_offset();
-                if index == 0 {
-                    reserve_for_page(out, end - pos, text.len() - end);
-                }
-                out.push(Ok(ParsedAlert {
-                    raw: RawJson::from_checked(text.get(pos..end)?),
-                    alert,
-                }));
-                pos = end;
-            }
-            Err(_) => {
-                // Well-formed JSON that does not fit the model is one bad
-                // alert; broken JSON is the general reader's to report.
-                let (raw, end) = read_one::<&RawValue>(text, pos)?;
-                out.push(Err(MalformedAlert::explain::<T>(index, raw.get())));
-                pos = end;
-            }
+        let end = read_alert(text, pos, out)?;
+        if out.len() == first + 1 {
+            reserve_for_page(out, end - pos, text.len() - end);
         }
-        pos = skip_ws(bytes, pos);
+        pos = skip_ws(bytes, end);
         match bytes.get(pos) {
             Some(b',') => pos = skip_ws(bytes, pos + 1),
             Some(b']') => {
@@ -119,6 +174,34 @@ fn read_alerts<T: DeserializeOwned>(
                 return Some(pos + 1);
             }
             _ => return None,
+        }
+    }
+}
+
+/// Reads one alert at `pos` (typed, with its exact bytes), appends it to
+/// `out` and returns the position right after it. An alert that is
+/// well-formed JSON but does not fit the model is appended as malformed;
+/// broken JSON gives `None`.
+fn read_alert<T: DeserializeOwned>(
+    text: &str,
+    pos: usize,
+    out: &mut Vec<Result<ParsedAlert<T>, MalformedAlert>>,
+) -> Option<usize> {
+    let index = out.len();
+    let mut stream = serde_json::Deserializer::from_str(text.get(pos..)?).into_iter::<T>();
+    match stream.next()? {
+        Ok(alert) => {
+            let end = pos + stream.byte_offset();
+            out.push(Ok(ParsedAlert {
+                raw: RawJson::from_checked(text.get(pos..end)?),
+                alert,
+            }));
+            Some(end)
+        }
+        Err(_) => {
+            let (raw, end) = read_one::<&RawValue>(text, pos)?;
+            out.push(Err(MalformedAlert::explain::<T>(index, raw.get())));
+            Some(end)
         }
     }
 }
@@ -192,6 +275,34 @@ mod tests {
             "{\"@odata.context\":5,\"value\":[]}",
         ] {
             assert!(fast(input).is_none(), "{input}");
+        }
+    }
+
+    #[test]
+    fn records_of_every_shape_are_read_in_one_pass() {
+        let input = concat!(
+            "{\"@odata.context\":\"c1\",\"value\":[{\"id\":\"a\"}],\"@odata.nextLink\":\"n\"}\n",
+            "[{\"id\":\"b\"}, {\"id\":\"c\",\"incidentId\":\"x\"}]\n",
+            "{\"id\":\"d\",\"value\":[1]}\n",
+            "{\"@odata.context\":\"c2\",\"value\":[]}\n",
+            "{}\n",
+        );
+        let page = parse_records_fast::<Alert>(input.as_bytes()).unwrap();
+        assert_eq!(page.context.as_deref(), Some("c1"));
+        assert_eq!(page.next_link, None);
+        let ids: Vec<_> = page.parsed().map(|p| p.alert.id.as_deref()).collect();
+        assert_eq!(ids, [Some("a"), Some("b"), Some("d"), None]);
+        let bad = page.malformed().next().unwrap();
+        assert_eq!((bad.index(), bad.path()), (2, "$.incidentId"));
+        assert_eq!(
+            page.parsed().nth(2).unwrap().raw.get(),
+            "{\"id\":\"d\",\"value\":[1]}"
+        );
+        for odd in ["5", "{\"id\":\"a\"} x", "{\"id\":", "[{\"id\":\"a\"},]"] {
+            assert!(
+                parse_records_fast::<Alert>(odd.as_bytes()).is_none(),
+                "{odd}"
+            );
         }
     }
 

@@ -39,7 +39,10 @@ pub fn encode_chunks(
     max_bytes: usize,
 ) -> Vec<SentinelChunk> {
     let mut chunks = Vec::new();
-    let mut body = Vec::with_capacity(max_bytes.min(1 << 20) + 1);
+    // Every body is handed to its request, so each gets its own buffer,
+    // sized once for a full chunk rather than grown by doubling.
+    let capacity = max_bytes.min(1 << 20) + 1;
+    let mut body = Vec::with_capacity(capacity);
     body.push(b'[');
     let mut first = 0;
     for (i, record) in records.iter().enumerate() {
@@ -50,12 +53,11 @@ pub fn encode_chunks(
         row.encode(record, now, &mut body);
         if body.len() + 1 > max_bytes && i > first {
             // Hand this row on to the next chunk, without its comma.
-            let tail = body.split_off(start + 1);
+            let mut next = Vec::with_capacity(capacity.max(body.len() - start));
+            next.push(b'[');
+            next.extend_from_slice(&body[start + 1..]);
             body.truncate(start);
             body.push(b']');
-            let mut next = Vec::with_capacity(max_bytes.min(1 << 20) + 1);
-            next.push(b'[');
-            next.extend_from_slice(&tail);
             chunks.push(SentinelChunk {
                 range: first..i,
                 body: std::mem::replace(&mut body, next),

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::pin::Pin;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use url::Url;
@@ -147,11 +148,11 @@ impl SentinelSink {
         SinkError::new(NAME, kind, retryable, message).with_status(status)
     }
 
-    async fn post(&self, body: &[u8]) -> Result<Posted, SinkError> {
+    async fn post(&self, body: Vec<u8>) -> Result<Posted, SinkError> {
         let (body, gzipped) = if self.config.gzip {
-            (gzip(body), true)
+            (Bytes::from(gzip(&body)), true)
         } else {
-            (body.to_vec(), false)
+            (Bytes::from(body), false)
         };
         let mut attempt = 0;
         let mut refreshed = false;
@@ -163,6 +164,7 @@ impl SentinelSink {
                 .header(AUTHORIZATION, self.bearer().await?)
                 .header(CONTENT_TYPE, "application/json")
                 .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
+                // A retry shares the same bytes (a reference count, no copy).
                 .body(body.clone());
             if gzipped {
                 req = req.header(CONTENT_ENCODING, "gzip");
@@ -217,7 +219,7 @@ impl SentinelSink {
         now: DateTime<Utc>,
     ) -> Boxed<'a> {
         Box::pin(async move {
-            match self.post(&body).await? {
+            match self.post(body).await? {
                 Posted::Accepted => Ok(()),
                 Posted::TooLarge if range.len() > 1 => {
                     let mid = range.start + range.len() / 2;
@@ -271,7 +273,7 @@ impl AlertSink for SentinelSink {
     /// Gets a token and posts an empty array: 204 means the endpoint, the
     /// DCR, the stream and the role are all right.
     async fn health(&self) -> Result<(), SinkError> {
-        match self.post(b"[]").await? {
+        match self.post(b"[]".to_vec()).await? {
             Posted::Accepted | Posted::TooLarge => Ok(()),
         }
     }

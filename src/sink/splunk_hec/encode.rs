@@ -36,17 +36,22 @@ pub fn encode_batches(
     max_events: usize,
 ) -> Vec<HecBatch> {
     let mut batches = Vec::new();
-    let mut body = Vec::with_capacity(max_bytes.min(1 << 20));
+    // Every body is handed to its request, so each gets its own buffer,
+    // sized once for a full body rather than grown by doubling.
+    let capacity = max_bytes.min(1 << 20);
+    let mut body = Vec::with_capacity(capacity);
     let mut first = 0;
     for (i, record) in records.iter().enumerate() {
         let start = body.len();
         envelope.encode(record, &mut body);
         let full = i - first >= max_events.max(1);
         if (body.len() > max_bytes || full) && i > first {
-            let tail = body.split_off(start);
+            let mut next = Vec::with_capacity(capacity.max(body.len() - start));
+            next.extend_from_slice(&body[start..]);
+            body.truncate(start);
             batches.push(HecBatch {
                 range: first..i,
-                body: std::mem::replace(&mut body, tail),
+                body: std::mem::replace(&mut body, next),
             });
             first = i;
         }
@@ -62,7 +67,9 @@ pub fn encode_batches(
 
 /// The body for `records` as one request, whatever its size.
 pub(crate) fn encode_range(records: &[AlertRecord], envelope: &HecEnvelope) -> Vec<u8> {
-    let mut body = Vec::new();
+    // An envelope is the raw alert plus about 250 bytes.
+    let guess: usize = records.iter().map(|r| r.raw.len() + 256).sum();
+    let mut body = Vec::with_capacity(guess);
     for record in records {
         envelope.encode(record, &mut body);
     }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use serde::Deserialize;
 use url::Url;
@@ -163,7 +164,7 @@ impl SplunkHecSink {
     pub(super) async fn post(
         &self,
         url: &Url,
-        body: &[u8],
+        body: Bytes,
         gzipped: bool,
     ) -> Result<(u16, Reply), SinkError> {
         let mut attempt = 0;
@@ -175,7 +176,8 @@ impl SplunkHecSink {
                 .header(AUTHORIZATION, self.auth.clone())
                 .header(CHANNEL_HEADER, self.channel.clone())
                 .header(CONTENT_TYPE, "application/json")
-                .body(body.to_vec());
+                // A retry shares the same bytes (a reference count, no copy).
+                .body(body.clone());
             if gzipped {
                 req = req.header(CONTENT_ENCODING, "gzip");
             }
@@ -218,7 +220,9 @@ impl SplunkHecSink {
         } else {
             (body, false)
         };
-        let (status, reply) = self.post(&self.event_url, &body, gzipped).await?;
+        let (status, reply) = self
+            .post(&self.event_url, Bytes::from(body), gzipped)
+            .await?;
         match status {
             200..=299 => Ok(Posted::Accepted(reply.ack_id)),
             413 => Ok(Posted::TooLarge),
