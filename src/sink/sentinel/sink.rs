@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::ops::Range;
 use std::pin::Pin;
+use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -12,7 +13,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue
 use url::Url;
 
 use super::config::SentinelBuilder;
-use super::encode::encode_chunks;
+use super::encode::{encode_chunks, encode_chunks_reusing};
 use crate::error::Error;
 use crate::retry::{Decision, Failure};
 use crate::sink::http::{self, gzip};
@@ -29,7 +30,13 @@ pub struct SentinelSink {
     config: SentinelBuilder,
     client: reqwest::Client,
     url: Url,
+    /// Bodies already sent, kept for the next chunks (at most
+    /// [`SPARE_BODIES`] of them, so at most that many `max_chunk_bytes`).
+    spare: Mutex<Vec<Vec<u8>>>,
 }
+
+/// How many sent bodies the sink keeps for reuse.
+const SPARE_BODIES: usize = 4;
 
 impl fmt::Debug for SentinelSink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,6 +81,7 @@ impl SentinelSink {
             client: http::client(NAME, &config.http)?,
             url,
             config,
+            spare: Mutex::new(Vec::new()),
         })
     }
 
@@ -150,10 +158,31 @@ impl SentinelSink {
 
     async fn post(&self, body: Vec<u8>) -> Result<Posted, SinkError> {
         let (body, gzipped) = if self.config.gzip {
-            (Bytes::from(gzip(&body)), true)
+            let compressed = gzip(&body);
+            self.keep_spare(body);
+            (Bytes::from(compressed), true)
         } else {
             (Bytes::from(body), false)
         };
+        let posted = self.post_bytes(&body, gzipped).await;
+        // The request is done with the bytes; take the buffer back when
+        // nothing else holds it.
+        if !gzipped && let Ok(unique) = body.try_into_mut() {
+            self.keep_spare(unique.into());
+        }
+        posted
+    }
+
+    /// Keeps a sent body for reuse, unless enough are kept already.
+    fn keep_spare(&self, body: Vec<u8>) {
+        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.len() < SPARE_BODIES {
+            spare.push(body);
+        }
+    }
+
+    /// One POST of `body`, retried per the policy.
+    async fn post_bytes(&self, body: &Bytes, gzipped: bool) -> Result<Posted, SinkError> {
         let mut attempt = 0;
         let mut refreshed = false;
         loop {
@@ -264,7 +293,19 @@ impl AlertSink for SentinelSink {
             return Ok(());
         }
         let now = Utc::now();
-        for chunk in encode_chunks(batch, &self.config.row, now, self.config.max_chunk_bytes) {
+        let mut spare =
+            std::mem::take(&mut *self.spare.lock().unwrap_or_else(PoisonError::into_inner));
+        let chunks = encode_chunks_reusing(
+            batch,
+            &self.config.row,
+            now,
+            self.config.max_chunk_bytes,
+            &mut spare,
+        );
+        for body in spare {
+            self.keep_spare(body);
+        }
+        for chunk in chunks {
             self.post_range(batch, chunk.range, chunk.body, now).await?;
         }
         Ok(())
