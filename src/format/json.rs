@@ -1,10 +1,6 @@
 //! JSON: the alert exactly as the API sent it, on one line, optionally in
 //! an envelope naming the tenant.
 
-use std::borrow::Cow;
-
-use serde_json::value::RawValue;
-
 use super::text::json_str;
 use crate::models::compact_json_into;
 use crate::sink::AlertRecord;
@@ -42,19 +38,4 @@ pub fn encode_envelope(record: &AlertRecord, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"alert\":");
     compact_json_into(record.raw.get(), out);
     out.push(b'}');
-}
-
-/// The raw JSON on one line: borrowed unchanged when it holds no layout
-/// whitespace (what the API sends), compacted otherwise.
-pub(crate) fn one_line(raw: &RawValue) -> Cow<'_, RawValue> {
-    let text = raw.get();
-    if !text.bytes().any(|b| matches!(b, b'\n' | b'\r' | b'\t')) {
-        return Cow::Borrowed(raw);
-    }
-    let mut out = Vec::with_capacity(text.len());
-    compact_json_into(text, &mut out);
-    String::from_utf8(out)
-        .ok()
-        .and_then(|s| RawValue::from_string(s).ok())
-        .map_or(Cow::Borrowed(raw), Cow::Owned)
 }

@@ -15,12 +15,11 @@
 //! | `unmapped` | the whole alert as the API sent it |
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 use url::Url;
 
 use super::facts;
 use crate::cloud::Cloud;
-use crate::models::{AlertStatus, EntityType, Evidence};
+use crate::models::{AlertStatus, EntityType, Evidence, compact_json_into};
 use crate::sink::AlertRecord;
 
 /// The portal used for `finding_info.src_url`.
@@ -70,7 +69,7 @@ struct Finding<'a> {
     cloud: Cloud_<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     evidences: Vec<EvidenceOut<'a>>,
-    unmapped: &'a RawValue,
+    // `unmapped` (the raw alert) follows; `encode` appends it as it came.
 }
 
 #[derive(Serialize)]
@@ -301,7 +300,6 @@ pub fn encode(record: &AlertRecord, opts: &OcsfOptions, out: &mut Vec<u8>) {
             .collect(),
         type_id: 0,
     });
-    let unmapped = super::json::one_line(&record.raw);
     let finding = Finding {
         activity_id,
         activity_name,
@@ -358,9 +356,17 @@ pub fn encode(record: &AlertRecord, opts: &OcsfOptions, out: &mut Vec<u8>) {
             },
         },
         evidences: a.evidence_items().iter().map(evidence_of).collect(),
-        unmapped: &unmapped,
     };
+    let start = out.len();
     // Serializing into a Vec cannot fail: every value here is a plain
-    // string, number or already valid JSON.
-    let _ = serde_json::to_writer(out, &finding);
+    // string or number.
+    if serde_json::to_writer(&mut *out, &finding).is_err() || out.last() != Some(&b'}') {
+        out.truncate(start);
+        return;
+    }
+    // Embed the raw alert as the last member, without re-serializing it.
+    out.pop();
+    out.extend_from_slice(b",\"unmapped\":");
+    compact_json_into(record.raw.get(), out);
+    out.push(b'}');
 }

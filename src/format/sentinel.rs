@@ -21,8 +21,6 @@
 //! schema and a DCR that accept these rows are in `examples/sentinel/`.
 //! Azure truncates any single value beyond 64 KB.
 
-use std::io::Write as _;
-
 use chrono::{DateTime, Utc};
 use url::Url;
 
@@ -66,7 +64,9 @@ impl Row<'_> {
     fn time(&mut self, key: &str, value: Option<Timestamp>) {
         if let Some(t) = value {
             self.key(key);
-            let _ = write!(self.out, "\"{t}\"");
+            self.out.push(b'"');
+            t.append_normalized(self.out);
+            self.out.push(b'"');
         }
     }
 }
@@ -86,7 +86,9 @@ impl SentinelRow {
             .last_update_time
             .or(a.alert_creation_time)
             .unwrap_or(Timestamp::from_datetime(now));
-        let _ = write!(out, "{{\"TimeGenerated\":\"{generated}\"");
+        out.extend_from_slice(b"{\"TimeGenerated\":\"");
+        generated.append_normalized(out);
+        out.push(b'"');
         let mut row = Row { out };
         row.str("CustomerTenantId", Some(record.tenant.id.as_str()));
         row.str("CustomerTenantName", Some(&record.tenant.name));

@@ -15,7 +15,7 @@
 //!   Serializing a parsed alert gives back an equal JSON document, except that
 //!   timestamps come back in one normalized form (same instant).
 //! * **Raw bytes travel with the typed view.** [`parse_page`] returns each
-//!   alert's exact bytes beside its typed view ([`ParsedAlert`]), so JSON
+//!   alert's exact bytes ([`RawJson`]) beside its typed view ([`ParsedAlert`]), so JSON
 //!   sinks forward what the API sent, byte for byte.
 //! * **One bad alert never spoils its page.** A malformed alert becomes a
 //!   [`MalformedAlert`] naming its index, id and JSON path; the others parse.
@@ -30,6 +30,8 @@ mod graph_evidence;
 mod legacy;
 mod macros;
 mod page;
+mod page_fast;
+mod raw;
 mod timestamp;
 
 pub use alert::{Alert, Comment, LoggedOnUser, RelatedUser};
@@ -53,4 +55,5 @@ pub use legacy::SiemAlert;
 pub use page::{
     MalformedAlert, Page, PageError, PageErrorKind, ParsedAlert, parse_page, parse_records,
 };
+pub use raw::RawJson;
 pub use timestamp::{Timestamp, TimestampError};

@@ -1,11 +1,16 @@
 //! Lossless, fault-isolated parsing of alert pages.
 //!
-//! A page is read in two steps. First the envelope is read and each alert is
-//! cut out as its exact bytes ([`RawValue`]) without being interpreted. Then
-//! each alert is read into its typed view on its own, so one malformed alert
-//! (a wrong type, a bad timestamp) is reported with its index, id and JSON
-//! path while every other alert of the page still parses. Only a page that is
-//! not JSON at all, or is cut short, fails as a whole, with the byte offset.
+//! Each alert is read into its typed view on its own, and its exact bytes are
+//! kept beside it, so one malformed alert (a wrong type, a bad timestamp) is
+//! reported with its index, id and JSON path while every other alert of the
+//! page still parses. Only a page that is not JSON at all, or is cut short,
+//! fails as a whole, with the byte offset.
+//!
+//! A well-formed page is read in one pass (see `page_fast`): every alert is
+//! parsed once, typed, and its span cut out of the input. Anything unusual
+//! (a syntax error, a missing `value`) sends the page to the general reader
+//! below, which cuts every alert out first ([`RawValue`]) and then reads
+//! each one, and which produces the exact error to report.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -17,6 +22,7 @@ use serde_json::value::RawValue;
 
 use super::alert::Alert;
 use super::fields::Key;
+use super::raw::RawJson;
 
 /// One alert of a page: its exact bytes and its typed view.
 #[derive(Debug, Clone)]
@@ -24,7 +30,7 @@ use super::fields::Key;
 pub struct ParsedAlert<T = Alert> {
     /// The bytes the API sent for this alert, unchanged. JSON sinks forward
     /// these, so nothing the API sent is ever lost or re-ordered.
-    pub raw: Box<RawValue>,
+    pub raw: RawJson,
     /// The typed view, for routing, filters and the text formats.
     pub alert: T,
 }
@@ -34,10 +40,10 @@ impl<T: DeserializeOwned> ParsedAlert<T> {
     pub fn from_raw(index: usize, raw: &RawValue) -> Result<Self, MalformedAlert> {
         match serde_json::from_str::<T>(raw.get()) {
             Ok(alert) => Ok(ParsedAlert {
-                raw: raw.to_owned(),
+                raw: RawJson::from(raw),
                 alert,
             }),
-            Err(_) => Err(MalformedAlert::explain::<T>(index, raw)),
+            Err(_) => Err(MalformedAlert::explain::<T>(index, raw.get())),
         }
     }
 }
@@ -52,7 +58,7 @@ pub struct MalformedAlert {
     id: Option<String>,
     path: String,
     message: String,
-    raw: Box<RawValue>,
+    raw: RawJson,
 }
 
 struct IdSuffix<'a>(Option<&'a str>);
@@ -69,8 +75,9 @@ impl fmt::Display for IdSuffix<'_> {
 impl MalformedAlert {
     /// Re-reads the alert with path tracking to say exactly where it broke.
     /// Only runs on the error path, so the happy path pays nothing for it.
-    fn explain<T: DeserializeOwned>(index: usize, raw: &RawValue) -> Self {
-        let mut de = serde_json::Deserializer::from_str(raw.get());
+    /// `raw` must be one well-formed JSON value.
+    pub(super) fn explain<T: DeserializeOwned>(index: usize, raw: &str) -> Self {
+        let mut de = serde_json::Deserializer::from_str(raw);
         let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Err(e) => (
                 json_path(&e.path().to_string()),
@@ -80,10 +87,10 @@ impl MalformedAlert {
         };
         MalformedAlert {
             index,
-            id: probe_id(raw.get()),
+            id: probe_id(raw),
             path,
             message,
-            raw: raw.to_owned(),
+            raw: RawJson::from_checked(raw),
         }
     }
 
@@ -93,7 +100,7 @@ impl MalformedAlert {
             id: None,
             path: "$".to_owned(),
             message: "expected an alert object".to_owned(),
-            raw: raw.to_owned(),
+            raw: RawJson::from(raw),
         }
     }
 
@@ -119,12 +126,12 @@ impl MalformedAlert {
     }
 
     /// The alert's exact bytes.
-    pub fn raw(&self) -> &RawValue {
+    pub fn raw(&self) -> &RawJson {
         &self.raw
     }
 
     /// Takes the alert's exact bytes.
-    pub fn into_raw(self) -> Box<RawValue> {
+    pub fn into_raw(self) -> RawJson {
         self.raw
     }
 }
@@ -239,7 +246,7 @@ pub struct Page<T = Alert> {
 }
 
 impl<T> Page<T> {
-    fn empty() -> Self {
+    pub(super) fn empty() -> Self {
         Page {
             context: None,
             next_link: None,
@@ -287,6 +294,9 @@ impl<T> Page<T> {
 /// # Ok::<(), defender_siem::models::PageError>(())
 /// ```
 pub fn parse_page<T: DeserializeOwned>(input: &[u8]) -> Result<Page<T>, PageError> {
+    if let Some(page) = super::page_fast::parse_page_fast(input) {
+        return Ok(page);
+    }
     let mut de = serde_json::Deserializer::from_slice(input);
     let envelope = EnvelopeSeed { strict: true }
         .deserialize(&mut de)
@@ -314,6 +324,9 @@ pub fn parse_page<T: DeserializeOwned>(input: &[u8]) -> Result<Page<T>, PageErro
 /// [`Page::skipped`] and reading goes on at the next line that starts a JSON
 /// value. When nothing at all could be read, the error is returned instead.
 pub fn parse_records<T: DeserializeOwned>(input: &[u8]) -> Result<Page<T>, PageError> {
+    if let Some(page) = super::page_fast::parse_records_fast(input) {
+        return Ok(page);
+    }
     let mut page = Page::empty();
     let mut start = 0;
     while start < input.len() {

@@ -74,6 +74,13 @@ impl Timestamp {
             })
     }
 
+    /// Appends the normalized form (as [`fmt::Display`] writes it) to `out`,
+    /// without going through the formatting machinery.
+    pub(crate) fn append_normalized(&self, out: &mut Vec<u8>) {
+        let mut buf = [0u8; 40];
+        out.extend_from_slice(self.write_normalized(&mut buf).as_bytes());
+    }
+
     /// Writes the normalized form into `buf` and returns it as a `&str`.
     fn write_normalized<'b>(&self, buf: &'b mut [u8; 40]) -> &'b str {
         use chrono::Datelike as _;

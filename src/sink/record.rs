@@ -2,10 +2,8 @@
 
 use std::sync::Arc;
 
-use serde_json::value::RawValue;
-
 use crate::error::Error;
-use crate::models::{Alert, MalformedAlert, ParsedAlert};
+use crate::models::{Alert, MalformedAlert, ParsedAlert, RawJson};
 use crate::tenant::TenantInfo;
 
 /// One alert as every sink receives it: the tenant it came from, its typed
@@ -31,7 +29,7 @@ pub struct AlertRecord {
     /// The typed view of the alert.
     pub alert: Alert,
     /// The alert's exact JSON, as the API sent it.
-    pub raw: Box<RawValue>,
+    pub raw: RawJson,
 }
 
 impl AlertRecord {
@@ -44,16 +42,21 @@ impl AlertRecord {
         }
     }
 
-    /// A record from its parts.
-    pub fn from_parts(tenant: Arc<TenantInfo>, alert: Alert, raw: Box<RawValue>) -> Self {
-        AlertRecord { tenant, alert, raw }
+    /// A record from its parts; `raw` is a [`RawJson`] or serde_json's
+    /// `Box<RawValue>`.
+    pub fn from_parts(tenant: Arc<TenantInfo>, alert: Alert, raw: impl Into<RawJson>) -> Self {
+        AlertRecord {
+            tenant,
+            alert,
+            raw: raw.into(),
+        }
     }
 
     /// Reads a record from one alert's JSON.
     pub fn from_json(tenant: Arc<TenantInfo>, json: &str) -> Result<Self, Error> {
-        let raw = RawValue::from_string(json.to_owned())
+        let raw: &serde_json::value::RawValue = serde_json::from_str(json)
             .map_err(|e| Error::Config(format!("alert JSON is not valid: {e}")))?;
-        let parsed = ParsedAlert::<Alert>::from_raw(0, &raw)?;
+        let parsed = ParsedAlert::<Alert>::from_raw(0, raw)?;
         Ok(AlertRecord::new(tenant, parsed))
     }
 

@@ -45,7 +45,7 @@ mod encode;
 mod sink;
 
 pub use config::{DEFAULT_SCOPE, SentinelBuilder};
-pub use encode::{SentinelChunk, encode_chunks};
+pub use encode::{SentinelChunk, encode_chunks, encode_chunks_reusing};
 pub use sink::SentinelSink;
 
 /// `body` in a gzip container, as the sinks send it.

@@ -4,14 +4,16 @@ use std::fmt;
 use std::future::Future;
 use std::ops::Range;
 use std::pin::Pin;
+use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use url::Url;
 
 use super::config::SentinelBuilder;
-use super::encode::encode_chunks;
+use super::encode::{encode_chunks, encode_chunks_reusing};
 use crate::error::Error;
 use crate::retry::{Decision, Failure};
 use crate::sink::http::{self, gzip};
@@ -28,7 +30,13 @@ pub struct SentinelSink {
     config: SentinelBuilder,
     client: reqwest::Client,
     url: Url,
+    /// Bodies already sent, kept for the next chunks (at most
+    /// [`SPARE_BODIES`] of them, so at most that many `max_chunk_bytes`).
+    spare: Mutex<Vec<Vec<u8>>>,
 }
+
+/// How many sent bodies the sink keeps for reuse.
+const SPARE_BODIES: usize = 4;
 
 impl fmt::Debug for SentinelSink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -73,6 +81,7 @@ impl SentinelSink {
             client: http::client(NAME, &config.http)?,
             url,
             config,
+            spare: Mutex::new(Vec::new()),
         })
     }
 
@@ -153,12 +162,33 @@ impl SentinelSink {
         SinkError::new(NAME, kind, retryable, message).with_status(status)
     }
 
-    async fn post(&self, body: &[u8]) -> Result<Posted, SinkError> {
+    async fn post(&self, body: Vec<u8>) -> Result<Posted, SinkError> {
         let (body, gzipped) = if self.config.gzip {
-            (gzip(body), true)
+            let compressed = gzip(&body);
+            self.keep_spare(body);
+            (Bytes::from(compressed), true)
         } else {
-            (body.to_vec(), false)
+            (Bytes::from(body), false)
         };
+        let posted = self.post_bytes(&body, gzipped).await;
+        // The request is done with the bytes; take the buffer back when
+        // nothing else holds it.
+        if !gzipped && let Ok(unique) = body.try_into_mut() {
+            self.keep_spare(unique.into());
+        }
+        posted
+    }
+
+    /// Keeps a sent body for reuse, unless enough are kept already.
+    fn keep_spare(&self, body: Vec<u8>) {
+        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.len() < SPARE_BODIES {
+            spare.push(body);
+        }
+    }
+
+    /// One POST of `body`, retried per the policy.
+    async fn post_bytes(&self, body: &Bytes, gzipped: bool) -> Result<Posted, SinkError> {
         let mut attempt = 0;
         let mut refreshed = false;
         loop {
@@ -170,6 +200,7 @@ impl SentinelSink {
                 .header(AUTHORIZATION, bearer.clone())
                 .header(CONTENT_TYPE, "application/json")
                 .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
+                // A retry shares the same bytes (a reference count, no copy).
                 .body(body.clone());
             if gzipped {
                 req = req.header(CONTENT_ENCODING, "gzip");
@@ -226,7 +257,7 @@ impl SentinelSink {
         now: DateTime<Utc>,
     ) -> Boxed<'a> {
         Box::pin(async move {
-            match self.post(&body).await? {
+            match self.post(body).await? {
                 Posted::Accepted => Ok(()),
                 Posted::TooLarge if range.len() > 1 => {
                     let mid = range.start + range.len() / 2;
@@ -271,7 +302,19 @@ impl AlertSink for SentinelSink {
             return Ok(());
         }
         let now = Utc::now();
-        for chunk in encode_chunks(batch, &self.config.row, now, self.config.max_chunk_bytes) {
+        let mut spare =
+            std::mem::take(&mut *self.spare.lock().unwrap_or_else(PoisonError::into_inner));
+        let chunks = encode_chunks_reusing(
+            batch,
+            &self.config.row,
+            now,
+            self.config.max_chunk_bytes,
+            &mut spare,
+        );
+        for body in spare {
+            self.keep_spare(body);
+        }
+        for chunk in chunks {
             self.post_range(batch, chunk.range, chunk.body, now).await?;
         }
         Ok(())
@@ -280,7 +323,7 @@ impl AlertSink for SentinelSink {
     /// Gets a token and posts an empty array: 204 means the endpoint, the
     /// DCR, the stream and the role are all right.
     async fn health(&self) -> Result<(), SinkError> {
-        match self.post(b"[]").await? {
+        match self.post(b"[]".to_vec()).await? {
             Posted::Accepted | Posted::TooLarge => Ok(()),
         }
     }

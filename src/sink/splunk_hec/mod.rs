@@ -54,7 +54,7 @@ mod sink;
 
 pub use codes::{HecCode, hec_code};
 pub use config::{IndexerAck, InvalidEvents, SplunkHecBuilder};
-pub use encode::{HecBatch, encode_batches};
+pub use encode::{HecBatch, encode_batches, encode_batches_reusing};
 pub use sink::{SetAside, SplunkHecSink};
 
 /// `body` in a gzip container, as the sinks send it.

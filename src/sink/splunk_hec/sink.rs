@@ -8,13 +8,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use serde::Deserialize;
 use url::Url;
 
 use super::codes::{hec_code, status_retryable};
 use super::config::{InvalidEvents, SplunkHecBuilder};
-use super::encode::{encode_batches, encode_range};
+use super::encode::{encode_batches_reusing, encode_range};
 use crate::error::Error;
 use crate::retry::{Decision, Failure};
 use crate::sink::http::{self, gzip};
@@ -46,7 +47,13 @@ pub struct SplunkHecSink {
     health_url: Url,
     set_aside: Mutex<Vec<SetAside>>,
     set_aside_total: AtomicU64,
+    /// Bodies already sent, kept for the next batches (at most
+    /// [`SPARE_BODIES`] of them, so at most that many `max_batch_bytes`).
+    spare: Mutex<Vec<Vec<u8>>>,
 }
+
+/// How many sent bodies the sink keeps for reuse.
+const SPARE_BODIES: usize = 4;
 
 impl fmt::Debug for SplunkHecSink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,6 +119,7 @@ impl SplunkHecSink {
             config,
             set_aside: Mutex::new(Vec::new()),
             set_aside_total: AtomicU64::new(0),
+            spare: Mutex::new(Vec::new()),
         })
     }
 
@@ -167,7 +175,7 @@ impl SplunkHecSink {
     pub(super) async fn post(
         &self,
         url: &Url,
-        body: &[u8],
+        body: &Bytes,
         gzipped: bool,
     ) -> Result<(u16, Reply), SinkError> {
         let mut attempt = 0;
@@ -179,7 +187,8 @@ impl SplunkHecSink {
                 .header(AUTHORIZATION, self.auth.clone())
                 .header(CHANNEL_HEADER, self.channel.clone())
                 .header(CONTENT_TYPE, "application/json")
-                .body(body.to_vec());
+                // A retry shares the same bytes (a reference count, no copy).
+                .body(body.clone());
             if gzipped {
                 req = req.header(CONTENT_ENCODING, "gzip");
             }
@@ -218,11 +227,20 @@ impl SplunkHecSink {
 
     async fn post_once(&self, records: &[AlertRecord], body: Vec<u8>) -> Result<Posted, SinkError> {
         let (body, gzipped) = if self.config.gzip {
-            (gzip(&body), true)
+            let compressed = gzip(&body);
+            self.keep_spare(body);
+            (compressed, true)
         } else {
             (body, false)
         };
-        let (status, reply) = self.post(&self.event_url, &body, gzipped).await?;
+        let body = Bytes::from(body);
+        let posted = self.post(&self.event_url, &body, gzipped).await;
+        // The request is done with the bytes; take the buffer back when
+        // nothing else holds it.
+        if !gzipped && let Ok(unique) = body.try_into_mut() {
+            self.keep_spare(unique.into());
+        }
+        let (status, reply) = posted?;
         match status {
             200..=299 => Ok(Posted::Accepted(reply.ack_id)),
             413 => Ok(Posted::TooLarge),
@@ -233,6 +251,14 @@ impl SplunkHecSink {
                     _ => Err(e),
                 }
             }
+        }
+    }
+
+    /// Keeps a sent body for reuse, unless enough are kept already.
+    fn keep_spare(&self, body: Vec<u8>) {
+        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.len() < SPARE_BODIES {
+            spare.push(body);
         }
     }
 
@@ -334,7 +360,19 @@ impl AlertSink for SplunkHecSink {
         }
         let c = &self.config;
         let mut pending = Vec::new();
-        for b in encode_batches(batch, &c.envelope, c.max_batch_bytes, c.max_batch_events) {
+        let mut spare =
+            std::mem::take(&mut *self.spare.lock().unwrap_or_else(PoisonError::into_inner));
+        let batches = encode_batches_reusing(
+            batch,
+            &c.envelope,
+            c.max_batch_bytes,
+            c.max_batch_events,
+            &mut spare,
+        );
+        for body in spare {
+            self.keep_spare(body);
+        }
+        for b in batches {
             pending.extend(self.post_range(batch, b.range, b.body).await?);
         }
         if c.ack.is_some() {
