@@ -1,5 +1,7 @@
 //! Splunk HEC request bodies for 1,000 records (the shape of the real
-//! samples, ~3.7 KB each): `encode_batches` alone and followed by gzip.
+//! samples, ~3.7 KB each): `encode_batches` alone and followed by gzip, and
+//! `encode_batches_reusing` with the buffers of the previous round given back
+//! (what the sink does between batches).
 //!
 //! Run with `cargo bench --bench hec_batch`.
 
@@ -11,7 +13,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use defender_siem::format::HecEnvelope;
-use defender_siem::sink::splunk_hec::{encode_batches, gzip};
+use defender_siem::sink::splunk_hec::{encode_batches, encode_batches_reusing, gzip};
 use support::records;
 
 fn hec_batch(c: &mut Criterion) {
@@ -27,6 +29,21 @@ fn hec_batch(c: &mut Criterion) {
                 .iter()
                 .map(|batch| batch.body.len())
                 .sum::<usize>()
+        })
+    });
+    group.bench_function("encode_reused_buffers", |b| {
+        let mut spare = Vec::new();
+        b.iter(|| {
+            let batches = encode_batches_reusing(
+                black_box(&records),
+                &envelope,
+                1_000_000,
+                10_000,
+                &mut spare,
+            );
+            let len = batches.iter().map(|batch| batch.body.len()).sum::<usize>();
+            spare.extend(batches.into_iter().map(|batch| batch.body));
+            len
         })
     });
     group.bench_function("encode_gzip", |b| {

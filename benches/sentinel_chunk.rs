@@ -1,5 +1,6 @@
 //! Sentinel Logs Ingestion request bodies for 1,000 records (the shape of
-//! the real samples): `encode_chunks` alone and followed by gzip.
+//! the real samples): `encode_chunks` alone and followed by gzip, and
+//! `encode_chunks_reusing` with the buffers of the previous round given back.
 //!
 //! Run with `cargo bench --bench sentinel_chunk`.
 
@@ -11,7 +12,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use defender_siem::format::SentinelRow;
-use defender_siem::sink::sentinel::{encode_chunks, gzip};
+use defender_siem::sink::sentinel::{encode_chunks, encode_chunks_reusing, gzip};
 use support::records;
 
 fn sentinel_chunk(c: &mut Criterion) {
@@ -27,6 +28,15 @@ fn sentinel_chunk(c: &mut Criterion) {
                 .iter()
                 .map(|chunk| chunk.body.len())
                 .sum::<usize>()
+        })
+    });
+    group.bench_function("encode_reused_buffers", |b| {
+        let mut spare = Vec::new();
+        b.iter(|| {
+            let chunks = encode_chunks_reusing(black_box(&records), &row, now, 1 << 20, &mut spare);
+            let len = chunks.iter().map(|chunk| chunk.body.len()).sum::<usize>();
+            spare.extend(chunks.into_iter().map(|chunk| chunk.body));
+            len
         })
     });
     group.bench_function("encode_gzip", |b| {
