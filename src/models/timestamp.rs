@@ -165,9 +165,42 @@ fn parse_common_form(b: &[u8]) -> Option<DateTime<Utc>> {
         }
         _ => return None,
     };
-    let naive = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
-        .and_hms_nano_opt(hour, minute, second, nanos)?;
-    Some(Utc.from_utc_datetime(&naive) - chrono::Duration::seconds(offset_seconds))
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let days = days_since_epoch(i64::from(year), i64::from(month), i64::from(day));
+    let seconds =
+        days * 86_400 + i64::from(hour) * 3_600 + i64::from(minute) * 60 + i64::from(second)
+            - offset_seconds;
+    DateTime::from_timestamp(seconds, nanos)
+}
+
+/// Days in `month` (1–12) of `year` in the proleptic Gregorian calendar.
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to the given civil date (a valid one), by the
+/// usual era arithmetic: years counted from March so the leap day is last.
+fn days_since_epoch(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// A tiny writer over a fixed stack buffer (no allocation per timestamp).
@@ -263,6 +296,35 @@ mod tests {
         let first = Timestamp::parse(forms[0]).unwrap();
         for form in forms {
             assert_eq!(Timestamp::parse(form).unwrap(), first, "{form}");
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono_across_calendar_edges() {
+        let cases = [
+            "1970-01-01T00:00:00Z",
+            "1969-12-31T23:59:59.999Z",
+            "0001-01-01T00:00:00Z",
+            "2000-02-29T12:00:00Z",
+            "2024-02-29T23:59:59.1234567Z",
+            "2100-03-01T00:00:00+05:30",
+            "2026-11-29T10:11:12.5-08:00",
+            "9999-12-31T23:59:59Z",
+        ];
+        for text in cases {
+            let fast = parse_common_form(text.as_bytes()).unwrap();
+            let general = DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc);
+            assert_eq!(fast, general, "{text}");
+        }
+        for invalid in [
+            "2023-02-29T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-04-31T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+        ] {
+            assert!(parse_common_form(invalid.as_bytes()).is_none(), "{invalid}");
         }
     }
 
