@@ -48,8 +48,8 @@ fn scale() -> Scale {
         Scale {
             tenants: 5,
             alerts: 200,
-            steps: 600,
-            outage: 200..260,
+            steps: 360,
+            outage: 120..180,
         }
     } else {
         Scale {
@@ -159,23 +159,29 @@ fn duplicates(got: &[Version]) -> usize {
     got.len() - got.iter().collect::<BTreeSet<_>>().len()
 }
 
-/// What the simulator shows now: every visible version, with the record
-/// the forwarder would make of it (for the filter).
-fn truth(sim: &Simulator, tenants: &[Arc<TenantInfo>]) -> BTreeMap<Version, AlertRecord> {
-    let mut all = BTreeMap::new();
+/// What the simulator shows now: every visible version. The record the
+/// forwarder would make of each (for the filter) is parsed once into
+/// `records`.
+fn truth(
+    sim: &Simulator,
+    tenants: &[Arc<TenantInfo>],
+    records: &mut BTreeMap<Version, AlertRecord>,
+) -> BTreeSet<Version> {
+    let mut all = BTreeSet::new();
     for t in tenants {
         for a in sim.ground_truth(t.id.as_str()).unwrap() {
             let a: Value = a;
             let ts: Timestamp = a["lastUpdateTime"].as_str().unwrap().parse().unwrap();
-            let record = AlertRecord::from_json(t.clone(), &a.to_string()).unwrap();
-            all.insert(
-                (
-                    t.id.to_string(),
-                    a["id"].as_str().unwrap().to_owned(),
-                    ts.to_string(),
-                ),
-                record,
+            let version = (
+                t.id.to_string(),
+                a["id"].as_str().unwrap().to_owned(),
+                ts.to_string(),
             );
+            if !records.contains_key(&version) {
+                let record = AlertRecord::from_json(t.clone(), &a.to_string()).unwrap();
+                records.insert(version.clone(), record);
+            }
+            all.insert(version);
         }
     }
     all
@@ -202,22 +208,20 @@ impl Owed {
         &mut self,
         report: &CycleReport,
         sink: &str,
-        now: &BTreeMap<Version, AlertRecord>,
+        now: &BTreeSet<Version>,
+        records: &BTreeMap<Version, AlertRecord>,
         filter: Option<&Filter>,
     ) {
         for t in &report.tenants {
-            let sink_ok = t
-                .sinks
-                .iter()
-                .any(|s| s.sink == sink && s.error.is_none());
+            let sink_ok = t.sinks.iter().any(|s| s.sink == sink && s.error.is_none());
             if t.error.is_some() || !sink_ok {
                 continue;
             }
             let tenant = t.tenant.id.to_string();
             self.versions.extend(
                 now.iter()
-                    .filter(|(v, r)| v.0 == tenant && filter.is_none_or(|f| f.matches(r)))
-                    .map(|(v, _)| v.clone()),
+                    .filter(|v| v.0 == tenant && filter.is_none_or(|f| f.matches(&records[*v])))
+                    .cloned(),
             );
         }
     }
@@ -244,7 +248,12 @@ async fn nothing_is_lost_or_misrouted_under_faults_flaky_sinks_and_late_updates(
     let tenants: Vec<Arc<TenantInfo>> = sim
         .tenants()
         .iter()
-        .map(|t| Arc::new(TenantInfo::new(TenantId::new(&t.id).unwrap(), t.name.clone())))
+        .map(|t| {
+            Arc::new(TenantInfo::new(
+                TenantId::new(&t.id).unwrap(),
+                t.name.clone(),
+            ))
+        })
         .collect();
     let tokens = Arc::new(
         ClientSecretCredential::new(sim.client_id(), Secret::new(sim.client_secret()))
@@ -309,20 +318,15 @@ async fn nothing_is_lost_or_misrouted_under_faults_flaky_sinks_and_late_updates(
             .down
             .store(scale.outage.contains(&step), Ordering::SeqCst);
         let report = forwarder.run_once().await;
-        let now = truth(&sim, &tenants);
+        let now = truth(&sim, &tenants, &mut seen_anywhere);
         for (tenant, id) in set_aside.lock().unwrap().drain(..) {
             let id = id.expect("a set-aside alert names its id");
-            malformed_versions.extend(
-                now.keys()
-                    .filter(|v| v.0 == tenant && v.1 == id)
-                    .cloned(),
-            );
+            malformed_versions.extend(now.iter().filter(|v| v.0 == tenant && v.1 == id).cloned());
         }
-        owed_healthy.record(&report, "healthy", &now, None);
-        owed_high.record(&report, "high", &now, Some(&high_filter));
-        owed_flaky.record(&report, "flaky", &now, None);
+        owed_healthy.record(&report, "healthy", &now, &seen_anywhere, None);
+        owed_high.record(&report, "high", &now, &seen_anywhere, Some(&high_filter));
+        owed_flaky.record(&report, "flaky", &now, &seen_anywhere, None);
         failed_polls += report.tenants.iter().filter(|t| t.error.is_some()).count();
-        seen_anywhere.extend(now);
         if draining {
             // Poll until every tenant had a poll that went through clean
             // for every sink; the clock moves a minute at a time, so that
@@ -390,11 +394,7 @@ async fn nothing_is_lost_or_misrouted_under_faults_flaky_sinks_and_late_updates(
         stats.requests,
         stats.throttled,
         stats.faults,
-        stats
-            .tenants
-            .values()
-            .map(|t| t.token_errors)
-            .sum::<u64>(),
+        stats.tenants.values().map(|t| t.token_errors).sum::<u64>(),
     );
     println!(
         "chaos: lost healthy {} high {} flaky {}; duplicates healthy {} high {} flaky {}; \
@@ -460,5 +460,108 @@ async fn nothing_is_lost_or_misrouted_under_faults_flaky_sinks_and_late_updates(
             "{v:?} delivered {n} times"
         );
     }
+    sim.shutdown().await;
+}
+
+/// An [`AlertSource`] that moves the simulator's clock a minute after
+/// every `every` alerts it yields: the data changes while a poll pages
+/// through it, as it does on a busy tenant during a long backfill. Updated
+/// alerts move to the end of the list (shifting the rest back under
+/// `$skip`), and late versions turn up behind the pages already read; one
+/// poll lasts longer than the overlap.
+#[derive(Debug)]
+struct Churning {
+    client: DefenderClient,
+    clock: defender_siem::simulator::SimClock,
+    every: usize,
+    active: Arc<AtomicBool>,
+}
+
+impl defender_siem::forward::AlertSource for Churning {
+    fn alerts_since<'a>(
+        &'a self,
+        tenant: &'a TenantId,
+        since: Timestamp,
+        page_size: u32,
+    ) -> defender_siem::forward::SourceStream<'a> {
+        use futures_util::StreamExt as _;
+        let mut n = 0;
+        Box::pin(
+            self.client
+                .alerts_since(tenant, since, page_size)
+                .inspect(move |_| {
+                    n += 1;
+                    if n % self.every == 0 && self.active.load(Ordering::SeqCst) {
+                        self.clock.advance(Duration::from_secs(60));
+                    }
+                }),
+        )
+    }
+}
+
+#[tokio::test]
+async fn versions_are_not_skipped_when_alerts_change_while_a_poll_pages() {
+    let sim = Simulator::builder()
+        .tenants(1)
+        .alerts_per_tenant(300)
+        .seed(5)
+        // Now: while a poll pages, the simulated clock runs ahead of the
+        // forwarder's, as a real API's does during a poll.
+        .manual_clock_at(chrono::Utc::now())
+        .no_throttling()
+        .late_rate(0.3)
+        .new_alerts_per_hour(120.0)
+        .start()
+        .await
+        .unwrap();
+    let tokens = Arc::new(
+        ClientSecretCredential::new(sim.client_id(), Secret::new(sim.client_secret()))
+            .unwrap()
+            .with_endpoints(&sim.endpoints())
+            .cached(),
+    );
+    let client = DefenderClient::builder()
+        .token_provider(tokens)
+        .endpoints(sim.endpoints())
+        .rate_limits(RateLimits::unlimited())
+        .build()
+        .unwrap();
+    let tenant = Arc::new(TenantInfo::new(
+        TenantId::new(&sim.tenants()[0].id).unwrap(),
+        "churn",
+    ));
+    let sink = Arc::new(MemorySink::named("memory"));
+    let churn = Arc::new(AtomicBool::new(true));
+    let forwarder = Forwarder::builder()
+        .source(Arc::new(Churning {
+            client,
+            clock: sim.clock().clone(),
+            every: 7,
+            active: churn.clone(),
+        }))
+        .tenant((*tenant).clone())
+        .sink(sink.clone())
+        .checkpoint_store(Arc::new(MemoryCheckpointStore::new()))
+        .overlap(Duration::from_secs(20 * 60))
+        .page_size(25)
+        .batch_size(10)
+        .start_from("2000-01-01T00:00:00Z".parse().unwrap())
+        .build()
+        .unwrap();
+    for _ in 0..6 {
+        let report = forwarder.run_once().await;
+        assert!(report.is_success(), "{report:?}");
+    }
+    // Quiet polls, the clock standing still: now every version the
+    // simulator shows must have been delivered.
+    churn.store(false, Ordering::SeqCst);
+    for _ in 0..2 {
+        assert!(forwarder.run_once().await.is_success());
+    }
+    let owed = truth(&sim, &[tenant.clone()], &mut BTreeMap::new());
+    let got: BTreeSet<Version> = versions(&sink).into_iter().collect();
+    let lost: Vec<&Version> = owed.iter().filter(|v| !got.contains(v)).collect();
+    println!("churn: {} versions owed, {} lost", owed.len(), lost.len());
+    assert!(lost.is_empty(), "{} skipped: {lost:?}", lost.len());
     sim.shutdown().await;
 }
