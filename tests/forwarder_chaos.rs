@@ -34,6 +34,9 @@ use serde_json::Value;
 /// (tenant, alert id, lastUpdateTime).
 type Version = (String, String, String);
 
+/// (tenant, alert id) of an alert the forwarder set aside as malformed.
+type SetAside = (String, Option<String>);
+
 /// How big a run is.
 struct Scale {
     tenants: usize,
@@ -273,7 +276,7 @@ async fn nothing_is_lost_or_misrouted_under_faults_flaky_sinks_and_late_updates(
     let high_filter = Filter::new().min_severity(Severity::High);
     let high = Arc::new(MemorySink::named("high"));
     let flaky = Arc::new(FlakySink::new("flaky", 88));
-    let set_aside: Arc<Mutex<Vec<(String, Option<String>)>>> = Arc::default();
+    let set_aside: Arc<Mutex<Vec<SetAside>>> = Arc::default();
     let hook_log = set_aside.clone();
     let forwarder = Forwarder::builder()
         .source(Arc::new(client))
@@ -556,7 +559,7 @@ async fn versions_are_not_skipped_when_alerts_change_while_a_poll_pages() {
     for _ in 0..2 {
         assert!(forwarder.run_once().await.is_success());
     }
-    let owed = truth(&sim, &[tenant.clone()], &mut BTreeMap::new());
+    let owed = truth(&sim, std::slice::from_ref(&tenant), &mut BTreeMap::new());
     let got: BTreeSet<Version> = versions(&sink).into_iter().collect();
     let lost: Vec<&Version> = owed.iter().filter(|v| !got.contains(v)).collect();
     println!("churn: {} versions owed, {} lost", owed.len(), lost.len());
