@@ -144,13 +144,16 @@ impl MdeState {
         };
         let count = page.len();
         let anchored = self.anchors.is_empty()
-            || page.alerts.iter().any(|r| {
-                r.as_ref().is_ok_and(|p| {
-                    self.anchors.iter().any(|(id, t)| {
-                        p.alert.id.as_deref() == Some(id.as_str())
-                            && p.alert.last_update_time == Some(*t)
-                    })
-                })
+            || page.alerts.iter().any(|r| match r {
+                Ok(p) => self.anchors.iter().any(|(id, t)| {
+                    p.alert.id.as_deref() == Some(id.as_str())
+                        && p.alert.last_update_time == Some(*t)
+                }),
+                // A malformed copy has no time to compare: its id will do.
+                Err(m) => self
+                    .anchors
+                    .iter()
+                    .any(|(id, _)| m.id() == Some(id.as_str())),
             });
         let overlap = page_overlap(page_top);
         let tail_from = count.saturating_sub(overlap as usize);
@@ -171,13 +174,18 @@ impl MdeState {
                     None => (t, t),
                 });
             }
-            // The same version again (overlapping pages, a re-read window)
-            // is skipped; a newer version of an alert already yielded (it
-            // was updated while the window was paged) is a new event.
-            if let Some(id) = id
-                && self.seen.insert(id, time) == Some(time)
-            {
-                continue;
+            // An alert already yielded (overlapping pages, a re-read
+            // window) is skipped, unless this is another version of it (it
+            // was updated while the window was paged): a new event.
+            if let Some(id) = id {
+                let newer =
+                    |prev: &Option<Timestamp>| prev.is_some() && time.is_some() && *prev != time;
+                match self.seen.get(&id) {
+                    Some(prev) if !newer(prev) => continue,
+                    _ => {
+                        self.seen.insert(id, time);
+                    }
+                }
             }
             items.push(result.map_err(Error::from));
         }
