@@ -13,17 +13,18 @@
 //!    unchanged (same id and `lastUpdateTime`). If none is there, the list
 //!    moved under the pager (an alert updated or gone before the offset
 //!    shifts the rest back, and `$skip` would jump over some): the window is
-//!    read again from `$skip=0`, versions already yielded skipped. After
+//!    read again from `$skip=0`, alerts already yielded skipped. After
 //!    [`MAX_RESTARTS`] such restarts the stream ends with an
 //!    [`Error::Protocol`] item rather than claim it read everything.
 //! 3. When the next `$skip` would reach 10,000, the window is split in two
 //!    at the middle of the `lastUpdateTime`s seen so far (`lt mid` and
 //!    `ge mid`, added to the caller's filter), and each half is read from
 //!    `$skip=0`. No order is assumed; each half holds strictly fewer alerts,
-//!    so splitting ends. A version already yielded in the window (same id
-//!    and `lastUpdateTime`) is skipped; a newer version of the same alert
-//!    is yielded. More than 10,000 alerts with one identical `lastUpdateTime` cannot
-//!    be split: that window ends with an [`Error::Protocol`] item.
+//!    so splitting ends. An alert already yielded in the window is skipped,
+//!    unless it comes back with another `lastUpdateTime` (it was updated
+//!    meanwhile: a new version). More than 10,000 alerts with one identical
+//!    `lastUpdateTime` cannot be split: that window ends with an
+//!    [`Error::Protocol`] item.
 //!
 //! **Graph `alerts_v2`** follows `@odata.nextLink` until a page has none.
 
