@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use super::stale::remove_stale_temporaries;
 use super::{Checkpoint, CheckpointKey, CheckpointStore, SeenWindow};
 use crate::error::{Error, Result};
 use crate::models::Timestamp;
@@ -22,7 +23,8 @@ const FORMAT_NAME: &str = "defender-siem/checkpoint";
 /// Writes go to a temporary file in the same directory, which is flushed to
 /// disk (`fsync`) and then renamed over the old file, and the directory is
 /// synced too: a crash leaves the old or the new checkpoint, never a torn
-/// one. Files are created with mode 0600 and the directory with 0700 (on
+/// one. Temporary files left by a process that died half-way are removed
+/// when a store is opened on the directory (on Linux). Files are created with mode 0600 and the directory with 0700 (on
 /// Unix). A file that exists but cannot be read, is not valid JSON, has an
 /// unknown version or belongs to another (tenant, sink) is an error naming
 /// the file; it is never treated as "no checkpoint".
@@ -64,6 +66,15 @@ impl FileCheckpointStore {
                 e,
             )
         })?;
+        match remove_stale_temporaries(&dir) {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(dir = %dir.display(), files = n, "removed temporary checkpoint files left by a crash")
+            }
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot clear temporary checkpoint files left by a crash")
+            }
+        }
         Ok(FileCheckpointStore { dir })
     }
 

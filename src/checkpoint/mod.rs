@@ -15,6 +15,7 @@
 
 mod file;
 mod memory;
+mod stale;
 mod window;
 
 use std::fmt;

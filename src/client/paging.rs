@@ -8,13 +8,23 @@
 //! 2. Otherwise page with `$skip += $top`. A short page (fewer than `$top`
 //!    alerts) ends the current time window. The last page before offset
 //!    10,000 asks for just enough to end there (`$skip` + `$top` ≤ 10,000).
+//!    Consecutive pages overlap by an eighth of `$top` (when `$top` ≥ 8):
+//!    the next page must hold one of the previous page's last alerts,
+//!    unchanged (same id and `lastUpdateTime`). If none is there, the list
+//!    moved under the pager (an alert updated or gone before the offset
+//!    shifts the rest back, and `$skip` would jump over some): the window is
+//!    read again from `$skip=0`, alerts already yielded skipped. After
+//!    [`MAX_RESTARTS`] such restarts the stream ends with an
+//!    [`Error::Protocol`] item rather than claim it read everything.
 //! 3. When the next `$skip` would reach 10,000, the window is split in two
 //!    at the middle of the `lastUpdateTime`s seen so far (`lt mid` and
 //!    `ge mid`, added to the caller's filter), and each half is read from
 //!    `$skip=0`. No order is assumed; each half holds strictly fewer alerts,
-//!    so splitting ends. Alerts already yielded in the window are skipped by
-//!    id. More than 10,000 alerts with one identical `lastUpdateTime` cannot
-//!    be split: that window ends with an [`Error::Protocol`] item.
+//!    so splitting ends. An alert already yielded in the window is skipped,
+//!    unless it comes back with another `lastUpdateTime` (it was updated
+//!    meanwhile: a new version). More than 10,000 alerts with one identical
+//!    `lastUpdateTime` cannot be split: that window ends with an
+//!    [`Error::Protocol`] item.
 //!
 //! **Graph `alerts_v2`** follows `@odata.nextLink` until a page has none.
 
@@ -34,6 +44,16 @@ use crate::transport::Service;
 
 /// The deepest result a `$skip` query may reach.
 const MAX_REACH: u32 = 10_000;
+
+/// How many times a window is read again from the start because the list
+/// moved while it was paged, before the stream gives up.
+pub(crate) const MAX_RESTARTS: u32 = 5;
+
+/// How many alerts consecutive `$skip` pages share: an eighth of the page,
+/// none for pages under 8 alerts.
+fn page_overlap(top: u32) -> u32 {
+    top / 8
+}
 
 type Items<T> = Vec<Result<ParsedAlert<T>>>;
 
@@ -85,6 +105,11 @@ struct MdeState {
     seen: HashMap<String, Option<Timestamp>>,
     /// Earliest and latest `lastUpdateTime` in the current window's pass.
     range: Option<(Timestamp, Timestamp)>,
+    /// The last alerts of the previous `$skip` page (id, `lastUpdateTime`):
+    /// the next page must hold one of them unchanged.
+    anchors: Vec<(String, Timestamp)>,
+    /// Times the current window was read again from the start.
+    restarts: u32,
     done: bool,
 }
 
@@ -119,6 +144,25 @@ impl MdeState {
             Err(e) => return Some(self.fail(e)),
         };
         let count = page.len();
+        let anchored = self.anchors.is_empty()
+            || page.alerts.iter().any(|r| match r {
+                Ok(p) => self.anchors.iter().any(|(id, t)| {
+                    p.alert.id.as_deref() == Some(id.as_str())
+                        && p.alert.last_update_time == Some(*t)
+                }),
+                // A malformed copy has no time to compare: its id will do.
+                Err(m) => self
+                    .anchors
+                    .iter()
+                    .any(|(id, _)| m.id() == Some(id.as_str())),
+            });
+        let overlap = page_overlap(page_top);
+        let tail_from = count.saturating_sub(overlap as usize);
+        let tail: Vec<(String, Timestamp)> = page.alerts[tail_from..]
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .filter_map(|p| Some((p.alert.id.clone()?, p.alert.last_update_time?)))
+            .collect();
         let mut items = Vec::with_capacity(count);
         for result in page.alerts {
             let (id, time) = match &result {
@@ -131,10 +175,18 @@ impl MdeState {
                     None => (t, t),
                 });
             }
-            if let Some(id) = id
-                && self.seen.insert(id, time).is_some()
-            {
-                continue;
+            // An alert already yielded (overlapping pages, a re-read
+            // window) is skipped, unless this is another version of it (it
+            // was updated while the window was paged): a new event.
+            if let Some(id) = id {
+                let newer =
+                    |prev: &Option<Timestamp>| prev.is_some() && time.is_some() && *prev != time;
+                match self.seen.get(&id) {
+                    Some(prev) if !newer(prev) => continue,
+                    _ => {
+                        self.seen.insert(id, time);
+                    }
+                }
             }
             items.push(result.map_err(Error::from));
         }
@@ -155,11 +207,29 @@ impl MdeState {
             }
             return Some(items);
         }
+        if !self.server_links && !anchored {
+            self.restarts += 1;
+            if self.restarts > MAX_RESTARTS {
+                items.push(Err(Error::Protocol(format!(
+                    "the alerts of tenant {} kept changing while they were paged with $skip \
+                     ({MAX_RESTARTS} restarts); the next poll reads them again",
+                    self.query.tenant
+                ))));
+                self.done = true;
+                return Some(items);
+            }
+            debug!(tenant = %self.query.tenant, skip = self.skip, "the list moved while paging: reading the window again");
+            self.skip = 0;
+            self.anchors.clear();
+            return Some(items);
+        }
         if self.server_links || count < page_top as usize {
             self.finish_window();
             return Some(items);
         }
-        let next_skip = self.skip.saturating_add(page_top);
+        // A page of `top` under 8 has no overlap and no check.
+        self.anchors = if overlap > 0 { tail } else { Vec::new() };
+        let next_skip = self.skip.saturating_add(page_top - overlap);
         if next_skip < MAX_REACH {
             self.skip = next_skip;
             return Some(items);
@@ -178,6 +248,7 @@ impl MdeState {
                 });
                 self.skip = 0;
                 self.range = None;
+                self.anchors.clear();
             }
             None => {
                 items.push(Err(Error::Protocol(format!(
@@ -195,6 +266,7 @@ impl MdeState {
         self.windows.pop();
         self.skip = 0;
         self.range = None;
+        self.anchors.clear();
         if self.windows.is_empty() || self.server_links {
             self.done = true;
             self.seen.clear();
@@ -226,6 +298,8 @@ pub(crate) fn mde_stream(query: AlertQuery) -> AlertStream {
         server_links: false,
         seen: HashMap::new(),
         range: None,
+        anchors: Vec::new(),
+        restarts: 0,
         done: false,
     };
     stream::unfold(state, |mut s| async move {

@@ -56,6 +56,7 @@ impl Inner {
     }
 
     async fn poll_tenant_inner(&self, tenant: Arc<TenantInfo>) -> TenantReport {
+        let started = Timestamp::from_datetime(Utc::now());
         let default_from = self.default_start();
         let mut runs = Vec::with_capacity(self.sinks.len());
         let mut broken = Vec::new();
@@ -114,7 +115,7 @@ impl Inner {
         let now = Utc::now();
         for run in &mut runs {
             if complete && run.error.is_none() {
-                self.finish(run).await;
+                self.finish(run, started).await;
             }
         }
         let summaries: Vec<RunSummary<'_>> = runs
@@ -292,8 +293,14 @@ impl Inner {
 
     /// After a complete poll: move the watermark and forget what the next
     /// poll can no longer return.
-    async fn finish(&self, run: &mut SinkRun) {
-        if let Some(newest) = run.newest
+    ///
+    /// The watermark never passes the moment the poll `started`: a version
+    /// that became visible while a long poll paged (a late one, carrying a
+    /// `lastUpdateTime` up to the overlap in the past) may sit behind the
+    /// pages already read, and the next poll must still reach back to it,
+    /// however long this poll took.
+    async fn finish(&self, run: &mut SinkRun, started: Timestamp) {
+        if let Some(newest) = run.newest.map(|n| n.min(started))
             && run.checkpoint.watermark.is_none_or(|w| w < newest)
         {
             run.checkpoint.watermark = Some(newest);

@@ -11,8 +11,10 @@
 //!
 //! * **Nothing is lost.** A checkpoint moves only after its sink
 //!   acknowledged every version up to it, and only at the end of a poll that
-//!   read the whole result set (the API gives no order). After a
-//!   crash, a restart resumes from the checkpoints.
+//!   read the whole result set (the API gives no order), and never past
+//!   the moment that poll started, so a late version that turned up
+//!   while a long poll paged is read by the next one. After a crash, a
+//!   restart resumes from the checkpoints.
 //! * **Duplicates are bounded** by one batch per (tenant, sink) and crash.
 //! * **Isolation.** A failing sink is retried with back-off and then left
 //!   for the next poll, while the other sinks go on; a failing tenant (bad

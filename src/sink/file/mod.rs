@@ -3,6 +3,7 @@
 mod config;
 mod sink;
 mod stdout;
+mod torn;
 
 pub use config::FileSinkBuilder;
 pub use sink::FileSink;

@@ -9,6 +9,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 
 use super::config::FileSinkBuilder;
+use super::torn::cut_torn_tail;
 use crate::sink::{AlertRecord, AlertSink, SinkError};
 
 const NAME: &str = "file";
@@ -17,8 +18,11 @@ const NAME: &str = "file";
 /// (JSON lines). Rotates by size when asked; fsyncs on
 /// [`flush`](AlertSink::flush). A batch is written in one piece: if the
 /// write fails half-way, the file is cut back to where the batch began, so
-/// a retried batch never leaves a torn line. A file it creates is private
-/// to its owner (mode 0600 on Unix); an existing file keeps its mode.
+/// a retried batch never leaves a torn line. A torn last line left by a
+/// crash in the middle of a write (its batch was never acknowledged and is
+/// sent again) is cut off when the file is opened, before anything is
+/// appended. A file it creates is private to its owner (mode 0600 on
+/// Unix); an existing file keeps its mode.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -75,6 +79,18 @@ impl FileSink {
             return Ok(());
         }
         let path = &self.config.path;
+        let torn_path = path.clone();
+        let cut = tokio::task::spawn_blocking(move || cut_torn_tail(&torn_path))
+            .await
+            .map_err(|e| SinkError::connection(NAME, format!("the file check failed: {e}")))?
+            .map_err(|e| SinkError::io(NAME, &format!("cannot check {}", path.display()), e))?;
+        if cut > 0 {
+            tracing::warn!(
+                path = %path.display(),
+                bytes = cut,
+                "cut off a torn last line (a write interrupted by a crash); its batch is sent again"
+            );
+        }
         let mut options = OpenOptions::new();
         options.create(true).append(true);
         // Alerts name users, hosts and files: only the owner may read them.
