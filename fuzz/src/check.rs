@@ -18,8 +18,12 @@ pub fn now() -> DateTime<Utc> {
 /// Encodes `record` in every format of `built` and checks each record;
 /// `limit` also runs the size-limited syslog encoders.
 pub fn all_formats(record: &AlertRecord, built: &Built, limit: Option<u16>) -> Result<(), String> {
-    let raw: Value = serde_json::from_str(record.raw.get())
-        .map_err(|e| format!("the record's raw JSON does not parse: {e}"))?;
+    // JSON text whose numbers do not fit an f64 (`1e4444`) is forwarded
+    // unchanged but cannot become a `Value`: then the JSON formats are only
+    // checked to be JSON text.
+    let Ok(raw) = serde_json::from_str::<Value>(record.raw.get()) else {
+        return syntax_only(record, built);
+    };
     for format in &built.formats {
         let mut out = Vec::new();
         format.encode(record, now(), &mut out);
@@ -450,4 +454,19 @@ pub fn check_3164(
         return Err("rfc3164: MSG is not the payload".into());
     }
     payload(record, built, raw, &m.msg)
+}
+
+/// For a record whose raw JSON is valid text but not a `Value`: every
+/// record is one line, and the JSON formats are JSON text.
+fn syntax_only(record: &AlertRecord, built: &Built) -> Result<(), String> {
+    for format in &built.formats {
+        let mut out = Vec::new();
+        format.encode(record, now(), &mut out);
+        let name = format.name();
+        lines::one_line(name, &out)?;
+        if matches!(name, "json" | "json-envelope" | "ocsf" | "hec" | "sentinel") {
+            json::syntax(name, &out)?;
+        }
+    }
+    Ok(())
 }

@@ -22,3 +22,15 @@ pub fn member_is(format: &str, value: &Value, key: &str, expected: &Value) -> Re
         )),
     }
 }
+
+/// Fails unless `out` is one JSON value (numbers of any size allowed).
+pub fn syntax(format: &str, out: &[u8]) -> Result<(), String> {
+    serde_json::from_slice::<&serde_json::value::RawValue>(out)
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "{format}: not JSON text ({e}): {:?}",
+                String::from_utf8_lossy(out)
+            )
+        })
+}

@@ -15,3 +15,6 @@ pub mod leef;
 pub mod lines;
 pub mod options;
 pub mod syslog;
+
+#[cfg(test)]
+mod tests;
