@@ -8,9 +8,9 @@ use defender_siem::format::{
 
 use crate::hostile::Hostile;
 
-/// The delimiters LEEF accepts (TAB and punctuation but `=`, `\`, `|`).
+/// The delimiters LEEF accepts (TAB and punctuation but `=`, `\`, `|`, `-`).
 pub const LEEF_DELIMITERS: &[char] = &[
-    '^', '\t', '!', '"', '#', '$', '%', '&', '\'', '(', ')', '*', '+', ',', '-', '.', '/', ':',
+    '^', '\t', '!', '"', '#', '$', '%', '&', '\'', '(', ')', '*', '+', ',', '.', '/', ':',
     ';', '<', '>', '?', '@', '[', ']', '_', '`', '{', '}', '~',
 ];
 
