@@ -15,7 +15,7 @@ use libfuzzer_sys::fuzz_target;
 #[derive(Debug, Arbitrary)]
 enum Source {
     /// An alert built member by member.
-    Alert(FuzzAlert),
+    Alert(Box<FuzzAlert>),
     /// Any bytes, read as the forwarder reads a page or a file.
     Json(Vec<u8>),
 }
