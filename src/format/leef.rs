@@ -85,13 +85,15 @@ impl LeefOptions {
     }
 
     /// The attribute delimiter. Default `^`. Must be an ASCII punctuation
-    /// character other than `=`, `\` and `|`, or TAB.
+    /// character other than `=`, `\`, `|` and `-`, or TAB. (`-` would
+    /// split numbers: times before 1970 and ids are written unescaped and
+    /// can be negative.)
     pub fn delimiter(mut self, delimiter: char) -> Result<Self, Error> {
         let ok = delimiter == '\t'
-            || (delimiter.is_ascii_punctuation() && !matches!(delimiter, '=' | '\\' | '|'));
+            || (delimiter.is_ascii_punctuation() && !matches!(delimiter, '=' | '\\' | '|' | '-'));
         if !ok {
             return Err(Error::Config(format!(
-                "LEEF delimiter {delimiter:?} is not allowed: use TAB or ASCII punctuation other than `=`, `\\` and `|`"
+                "LEEF delimiter {delimiter:?} is not allowed: use TAB or ASCII punctuation other than `=`, `\\`, `|` and `-`"
             )));
         }
         self.delimiter = delimiter as u8;

@@ -129,6 +129,8 @@ mod token_endpoint;
 pub use builder::{DEFAULT_MANUAL_START, SimulatorBuilder};
 pub use clock::SimClock;
 pub use faults::FaultKind;
+#[doc(hidden)]
+pub use filter::fuzz_filter;
 pub use handle::Simulator;
 pub use stats::{Stats, TenantStats};
 pub use tenant::{SimTenant, TenantSetup};

@@ -20,8 +20,10 @@ use chrono::{DateTime, Utc};
 
 use super::catalog::SEVERITIES;
 
+mod fuzzing;
 mod parse;
 
+pub use fuzzing::fuzz_filter;
 pub(crate) use parse::parse;
 
 /// The longest `$filter` accepted.
