@@ -3,22 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
+use support::example;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-
-/// `cargo test` builds the examples next to the test binaries.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} was not built; run `cargo test`",
-        path.display()
-    );
-    path
-}
 
 fn run(name: &str, args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(example(name))

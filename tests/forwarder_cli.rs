@@ -3,27 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use support::example;
+
+use std::path::Path;
 
 use defender_siem::simulator::Simulator;
 use tokio::process::Command;
-
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} was not built; run `cargo test`",
-        path.display()
-    );
-    path
-}
 
 fn config(sim: &Simulator, dir: &Path) -> String {
     let base = sim.api_base();

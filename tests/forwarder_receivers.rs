@@ -5,30 +5,15 @@
 #![cfg(all(feature = "syslog", feature = "email"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sink_support;
+mod support;
 
-use std::path::PathBuf;
+use support::example;
+
+mod sink_support;
 
 use defender_siem::simulator::Simulator;
 use sink_support::{rsyslog, smtp};
 use tokio::process::Command;
-
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} was not built; run `cargo test`",
-        path.display()
-    );
-    path
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarder_example_delivers_to_rsyslog_and_smtp() {

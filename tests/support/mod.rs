@@ -7,6 +7,20 @@ use std::path::PathBuf;
 use defender_siem::models::Timestamp;
 use serde_json::Value;
 
+/// A program from `examples/`: `cargo test` builds the examples next to
+/// the test binaries (`target/<profile>/examples/`).
+pub fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} was not built; run `cargo test`",
+        path.display()
+    );
+    path
+}
+
 /// The real API samples, vendored in `tests/fixtures/real` (copies of
 /// `../shared/fixtures/real`).
 pub fn real_fixture_dir() -> PathBuf {
