@@ -117,6 +117,26 @@ fn a_number_beyond_f64_is_a_malformed_alert_kept_byte_for_byte() {
     assert_eq!(bad.id(), Some("a"));
 }
 
+/// Found by `parse_page` (`leap_second.json`): a leap second,
+/// `14:09:60.35743Z`, was kept by chrono as second 59 plus more than a
+/// second of nanoseconds, and written back as `14:09:59.35743Z`, another
+/// instant. It now reads as the first moment of the next second, which
+/// writes and reads back the same.
+#[test]
+fn a_leap_second_round_trips_through_every_model() {
+    let input = br#"{"value":[{"id":"a","lastUpdateTime":"2020-09-30T14:09:60.35743Z","AlertTime":"2016-12-31T23:59:60Z"}]}"#;
+    let page = parse_page::<Alert>(input).unwrap();
+    let alert = &page.alerts[0].as_ref().unwrap().alert;
+    assert_eq!(
+        alert.last_update_time.unwrap().to_string(),
+        "2020-09-30T14:10:00.35743Z"
+    );
+    check_all_page_parsers("inline", input);
+    let siem = parse_records::<SiemAlert>(input).unwrap();
+    let siem = &siem.alerts[0].as_ref().unwrap().alert;
+    assert_eq!(siem.alert_time.unwrap().to_string(), "2017-01-01T00:00:00Z");
+}
+
 /// The delimiters [`LeefOptions::delimiter`] accepts.
 const LEEF_DELIMITERS: &str = "^\t!\"#$%&'()*+,./:;<>?@[]_`{}~";
 

@@ -36,9 +36,10 @@ pub struct TimestampError {
 }
 
 impl Timestamp {
-    /// Wraps a chrono instant.
+    /// Wraps a chrono instant. A leap second (`:60`) becomes the first
+    /// moment of the next second, so that it writes and reads back the same.
     pub fn from_datetime(instant: DateTime<Utc>) -> Self {
-        Timestamp(instant)
+        Timestamp(fold_leap_second(instant))
     }
 
     /// The instant as a chrono value.
@@ -63,12 +64,12 @@ impl Timestamp {
         }
         let trimmed = value.trim();
         if let Ok(with_zone) = DateTime::parse_from_rfc3339(trimmed) {
-            return Ok(Timestamp(with_zone.with_timezone(&Utc)));
+            return Ok(Timestamp::from_datetime(with_zone.with_timezone(&Utc)));
         }
         // No zone at all: Defender's older payloads mean UTC.
         NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f")
             .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%d %H:%M:%S%.f"))
-            .map(|naive| Timestamp(Utc.from_utc_datetime(&naive)))
+            .map(|naive| Timestamp::from_datetime(Utc.from_utc_datetime(&naive)))
             .map_err(|_| TimestampError {
                 value: value.chars().take(64).collect(),
             })
@@ -181,6 +182,18 @@ fn parse_common_form(b: &[u8]) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(seconds, nanos)
 }
 
+/// chrono keeps a leap second as second 59 with nanoseconds ≥ 1e9, which
+/// the written form cannot show; it is moved to the next second instead.
+fn fold_leap_second(instant: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = instant.nanosecond();
+    if nanos < 1_000_000_000 {
+        return instant;
+    }
+    instant
+        .with_nanosecond(nanos - 1_000_000_000)
+        .map_or(instant, |t| t + chrono::Duration::seconds(1))
+}
+
 /// Days in `month` (1–12) of `year` in the proleptic Gregorian calendar.
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
@@ -228,7 +241,7 @@ impl Cursor<'_> {
 
 impl From<DateTime<Utc>> for Timestamp {
     fn from(instant: DateTime<Utc>) -> Self {
-        Timestamp(instant)
+        Timestamp::from_datetime(instant)
     }
 }
 
@@ -298,6 +311,19 @@ mod tests {
         let first = Timestamp::parse(forms[0]).unwrap();
         for form in forms {
             assert_eq!(Timestamp::parse(form).unwrap(), first, "{form}");
+        }
+    }
+
+    #[test]
+    fn a_leap_second_reads_as_the_next_second_and_round_trips() {
+        for (text, expected) in [
+            ("2020-09-30T14:09:60.35743Z", "2020-09-30T14:10:00.35743Z"),
+            ("2016-12-31T23:59:60Z", "2017-01-01T00:00:00Z"),
+            ("2016-12-31T23:59:60.5", "2017-01-01T00:00:00.5Z"),
+        ] {
+            let ts = Timestamp::parse(text).unwrap();
+            assert_eq!(ts.to_string(), expected, "{text}");
+            assert_eq!(Timestamp::parse(&ts.to_string()).unwrap(), ts, "{text}");
         }
     }
 
