@@ -1,8 +1,12 @@
 //! What the two HTTP sinks (Splunk HEC, Sentinel) share: the client with
-//! its TLS settings, gzip, `Retry-After`, and errors without URLs.
+//! its TLS settings, gzip, `Retry-After`, errors without URLs, and the
+//! request bodies kept for reuse.
 
 use std::io::Write as _;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
+
+use bytes::Bytes;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -97,6 +101,41 @@ pub(crate) fn redirect_refused(sink: &str, status: u16) -> SinkError {
         ),
     )
     .with_status(status)
+}
+
+/// How many sent bodies a sink keeps for reuse.
+const SPARE_BODIES: usize = 4;
+
+/// Request bodies already sent, kept for the next batches: a fresh
+/// megabyte-sized buffer costs a page fault per 4 KiB the first time it is
+/// written, more than encoding into it. At most [`SPARE_BODIES`] are kept.
+#[derive(Debug, Default)]
+pub(crate) struct SpareBodies(Mutex<Vec<Vec<u8>>>);
+
+impl SpareBodies {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes every kept buffer, to encode the next bodies into.
+    pub(crate) fn take(&self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    /// Keeps `bodies` (the ones an encoder did not use, or sent ones).
+    pub(crate) fn keep(&self, bodies: impl IntoIterator<Item = Vec<u8>>) {
+        let mut spare = self.lock();
+        let room = SPARE_BODIES.saturating_sub(spare.len());
+        spare.extend(bodies.into_iter().take(room));
+    }
+
+    /// Takes back the buffer of a sent body when the request no longer
+    /// holds it (otherwise it is simply dropped).
+    pub(crate) fn reclaim(&self, body: Bytes) {
+        if let Ok(unique) = body.try_into_mut() {
+            self.keep([Vec::from(unique)]);
+        }
+    }
 }
 
 /// `body` in a gzip container.

@@ -4,7 +4,6 @@ use std::fmt;
 use std::future::Future;
 use std::ops::Range;
 use std::pin::Pin;
-use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -16,7 +15,7 @@ use super::config::SentinelBuilder;
 use super::encode::{encode_chunks, encode_chunks_reusing};
 use crate::error::Error;
 use crate::retry::{Decision, Failure};
-use crate::sink::http::{self, gzip};
+use crate::sink::http::{self, SpareBodies, gzip};
 use crate::sink::{AlertRecord, AlertSink, SinkError, SinkErrorKind};
 
 const NAME: &str = "sentinel";
@@ -30,13 +29,9 @@ pub struct SentinelSink {
     config: SentinelBuilder,
     client: reqwest::Client,
     url: Url,
-    /// Bodies already sent, kept for the next chunks (at most
-    /// [`SPARE_BODIES`] of them, so at most that many `max_chunk_bytes`).
-    spare: Mutex<Vec<Vec<u8>>>,
+    /// Bodies already sent, kept for the next chunks.
+    spare: SpareBodies,
 }
-
-/// How many sent bodies the sink keeps for reuse.
-const SPARE_BODIES: usize = 4;
 
 impl fmt::Debug for SentinelSink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -81,7 +76,7 @@ impl SentinelSink {
             client: http::client(NAME, &config.http)?,
             url,
             config,
-            spare: Mutex::new(Vec::new()),
+            spare: SpareBodies::default(),
         })
     }
 
@@ -165,7 +160,7 @@ impl SentinelSink {
     async fn post(&self, body: Vec<u8>) -> Result<Posted, SinkError> {
         let (body, gzipped) = if self.config.gzip {
             let compressed = gzip(&body);
-            self.keep_spare(body);
+            self.spare.keep([body]);
             (Bytes::from(compressed), true)
         } else {
             (Bytes::from(body), false)
@@ -173,18 +168,10 @@ impl SentinelSink {
         let posted = self.post_bytes(&body, gzipped).await;
         // The request is done with the bytes; take the buffer back when
         // nothing else holds it.
-        if !gzipped && let Ok(unique) = body.try_into_mut() {
-            self.keep_spare(unique.into());
+        if !gzipped {
+            self.spare.reclaim(body);
         }
         posted
-    }
-
-    /// Keeps a sent body for reuse, unless enough are kept already.
-    fn keep_spare(&self, body: Vec<u8>) {
-        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
-        if spare.len() < SPARE_BODIES {
-            spare.push(body);
-        }
     }
 
     /// One POST of `body`, retried per the policy.
@@ -302,8 +289,7 @@ impl AlertSink for SentinelSink {
             return Ok(());
         }
         let now = Utc::now();
-        let mut spare =
-            std::mem::take(&mut *self.spare.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut spare = self.spare.take();
         let chunks = encode_chunks_reusing(
             batch,
             &self.config.row,
@@ -311,9 +297,7 @@ impl AlertSink for SentinelSink {
             self.config.max_chunk_bytes,
             &mut spare,
         );
-        for body in spare {
-            self.keep_spare(body);
-        }
+        self.spare.keep(spare);
         for chunk in chunks {
             self.post_range(batch, chunk.range, chunk.body, now).await?;
         }

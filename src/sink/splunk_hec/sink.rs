@@ -18,7 +18,7 @@ use super::config::{InvalidEvents, SplunkHecBuilder};
 use super::encode::{encode_batches_reusing, encode_range};
 use crate::error::Error;
 use crate::retry::{Decision, Failure};
-use crate::sink::http::{self, gzip};
+use crate::sink::http::{self, SpareBodies, gzip};
 use crate::sink::{AlertRecord, AlertSink, SinkError, SinkErrorKind};
 
 pub(super) const NAME: &str = "splunk_hec";
@@ -47,13 +47,9 @@ pub struct SplunkHecSink {
     health_url: Url,
     set_aside: Mutex<Vec<SetAside>>,
     set_aside_total: AtomicU64,
-    /// Bodies already sent, kept for the next batches (at most
-    /// [`SPARE_BODIES`] of them, so at most that many `max_batch_bytes`).
-    spare: Mutex<Vec<Vec<u8>>>,
+    /// Bodies already sent, kept for the next batches.
+    spare: SpareBodies,
 }
-
-/// How many sent bodies the sink keeps for reuse.
-const SPARE_BODIES: usize = 4;
 
 impl fmt::Debug for SplunkHecSink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -119,7 +115,7 @@ impl SplunkHecSink {
             config,
             set_aside: Mutex::new(Vec::new()),
             set_aside_total: AtomicU64::new(0),
-            spare: Mutex::new(Vec::new()),
+            spare: SpareBodies::default(),
         })
     }
 
@@ -228,7 +224,7 @@ impl SplunkHecSink {
     async fn post_once(&self, records: &[AlertRecord], body: Vec<u8>) -> Result<Posted, SinkError> {
         let (body, gzipped) = if self.config.gzip {
             let compressed = gzip(&body);
-            self.keep_spare(body);
+            self.spare.keep([body]);
             (compressed, true)
         } else {
             (body, false)
@@ -237,8 +233,8 @@ impl SplunkHecSink {
         let posted = self.post(&self.event_url, &body, gzipped).await;
         // The request is done with the bytes; take the buffer back when
         // nothing else holds it.
-        if !gzipped && let Ok(unique) = body.try_into_mut() {
-            self.keep_spare(unique.into());
+        if !gzipped {
+            self.spare.reclaim(body);
         }
         let (status, reply) = posted?;
         match status {
@@ -251,14 +247,6 @@ impl SplunkHecSink {
                     _ => Err(e),
                 }
             }
-        }
-    }
-
-    /// Keeps a sent body for reuse, unless enough are kept already.
-    fn keep_spare(&self, body: Vec<u8>) {
-        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
-        if spare.len() < SPARE_BODIES {
-            spare.push(body);
         }
     }
 
@@ -360,8 +348,7 @@ impl AlertSink for SplunkHecSink {
         }
         let c = &self.config;
         let mut pending = Vec::new();
-        let mut spare =
-            std::mem::take(&mut *self.spare.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut spare = self.spare.take();
         let batches = encode_batches_reusing(
             batch,
             &c.envelope,
@@ -369,9 +356,7 @@ impl AlertSink for SplunkHecSink {
             c.max_batch_events,
             &mut spare,
         );
-        for body in spare {
-            self.keep_spare(body);
-        }
+        self.spare.keep(spare);
         for b in batches {
             pending.extend(self.post_range(batch, b.range, b.body).await?);
         }
