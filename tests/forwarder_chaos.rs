@@ -14,13 +14,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod sim_support;
+
+use sim_support::sim_tokens;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use defender_siem::auth::{ClientSecretCredential, TokenSource};
 use defender_siem::checkpoint::MemoryCheckpointStore;
 use defender_siem::client::{DefenderClient, RateLimits};
 use defender_siem::forward::{CycleReport, Forwarder};
@@ -28,7 +31,7 @@ use defender_siem::models::{Severity, Timestamp};
 use defender_siem::retry::RetryPolicy;
 use defender_siem::simulator::Simulator;
 use defender_siem::sink::{AlertRecord, AlertSink, Filter, MemorySink, SinkError, SinkErrorKind};
-use defender_siem::{Secret, TenantId, TenantInfo};
+use defender_siem::{TenantId, TenantInfo};
 use serde_json::Value;
 
 /// (tenant, alert id, lastUpdateTime).
@@ -263,12 +266,7 @@ async fn nothing_is_lost_or_misrouted_under_faults_flaky_sinks_and_late_updates(
             ))
         })
         .collect();
-    let tokens = Arc::new(
-        ClientSecretCredential::new(sim.client_id(), Secret::new(sim.client_secret()))
-            .unwrap()
-            .with_endpoints(&sim.endpoints())
-            .cached(),
-    );
+    let tokens = sim_tokens(&sim);
     let client = DefenderClient::builder()
         .token_provider(tokens)
         .endpoints(sim.endpoints())
@@ -524,12 +522,7 @@ async fn versions_are_not_skipped_when_alerts_change_while_a_poll_pages() {
         .start()
         .await
         .unwrap();
-    let tokens = Arc::new(
-        ClientSecretCredential::new(sim.client_id(), Secret::new(sim.client_secret()))
-            .unwrap()
-            .with_endpoints(&sim.endpoints())
-            .cached(),
-    );
+    let tokens = sim_tokens(&sim);
     let client = DefenderClient::builder()
         .token_provider(tokens)
         .endpoints(sim.endpoints())

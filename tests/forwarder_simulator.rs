@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod sim_support;
+
+use sim_support::sim_tokens;
+
 mod net;
 
 use std::collections::BTreeSet;
@@ -46,15 +50,6 @@ fn client(sim: &Simulator, tokens: Arc<dyn defender_siem::auth::TokenProvider>) 
         .user_agent("MdatpPartner-Contoso-AlertBridge/1.0.0")
         .build()
         .unwrap()
-}
-
-fn sim_tokens(sim: &Simulator) -> Arc<dyn defender_siem::auth::TokenProvider> {
-    Arc::new(
-        ClientSecretCredential::new(sim.client_id(), Secret::new(sim.client_secret()))
-            .unwrap()
-            .with_endpoints(&sim.endpoints())
-            .cached(),
-    )
 }
 
 fn tenants(sim: &Simulator) -> Vec<TenantInfo> {

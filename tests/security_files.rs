@@ -5,17 +5,20 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod sim_support;
+
+use sim_support::sim_tokens;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use defender_siem::auth::{ClientSecretCredential, TokenSource};
 use defender_siem::checkpoint::FileCheckpointStore;
 use defender_siem::client::{DefenderClient, RateLimits};
 use defender_siem::forward::Forwarder;
 use defender_siem::simulator::Simulator;
 use defender_siem::sink::FileSink;
-use defender_siem::{Secret, TenantId, TenantInfo};
+use defender_siem::{TenantId, TenantInfo};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -31,12 +34,7 @@ async fn checkpoints_and_alert_files_are_created_private() {
         .start()
         .await
         .unwrap();
-    let tokens = Arc::new(
-        ClientSecretCredential::new(sim.client_id(), Secret::new(sim.client_secret()))
-            .unwrap()
-            .with_endpoints(&sim.endpoints())
-            .cached(),
-    );
+    let tokens = sim_tokens(&sim);
     let client = DefenderClient::builder()
         .token_provider(tokens)
         .endpoints(sim.endpoints())

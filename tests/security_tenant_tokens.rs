@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use defender_siem::auth::{AccessToken, ClientSecretCredential, TokenProvider, TokenSource};
+use defender_siem::auth::{AccessToken, TokenProvider};
 use defender_siem::checkpoint::MemoryCheckpointStore;
 use defender_siem::client::{DefenderClient, RateLimits};
 use defender_siem::forward::Forwarder;
@@ -21,9 +21,9 @@ use defender_siem::retry::RetryPolicy;
 use defender_siem::simulator::Simulator;
 use defender_siem::sink::MemorySink;
 use defender_siem::transport::TENANT_HEADER;
-use defender_siem::{Secret, TenantId, TenantInfo};
+use defender_siem::{TenantId, TenantInfo};
 use reqwest::StatusCode;
-use sim_support::{MDE_SCOPE, client, quiet, read, token};
+use sim_support::{MDE_SCOPE, client, quiet, read, sim_tokens, token};
 
 async fn three_tenants() -> Simulator {
     quiet()
@@ -33,15 +33,6 @@ async fn three_tenants() -> Simulator {
         .start()
         .await
         .unwrap()
-}
-
-fn sim_tokens(sim: &Simulator) -> Arc<dyn TokenProvider> {
-    Arc::new(
-        ClientSecretCredential::new(sim.client_id(), Secret::new(sim.client_secret()))
-            .unwrap()
-            .with_endpoints(&sim.endpoints())
-            .cached(),
-    )
 }
 
 fn fast() -> RetryPolicy {

@@ -3,6 +3,10 @@
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
+
+use defender_siem::Secret;
+use defender_siem::auth::{ClientSecretCredential, TokenProvider, TokenSource};
 use defender_siem::simulator::{Simulator, SimulatorBuilder};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -10,6 +14,17 @@ use serde_json::Value;
 
 pub const MDE_SCOPE: &str = "https://api.securitycenter.microsoft.com/.default";
 pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+
+/// The MSSP app's client credentials against the simulator's Entra, with
+/// the token cache in front.
+pub fn sim_tokens(sim: &Simulator) -> Arc<dyn TokenProvider> {
+    Arc::new(
+        ClientSecretCredential::new(sim.client_id(), Secret::new(sim.client_secret()))
+            .unwrap()
+            .with_endpoints(&sim.endpoints())
+            .cached(),
+    )
+}
 
 /// A builder with a manual clock, no new alerts and no late arrivals:
 /// tests switch on what they exercise.
