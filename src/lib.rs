@@ -50,6 +50,7 @@ mod error;
 pub mod format;
 pub mod forward;
 pub mod models;
+pub mod record;
 pub mod retry;
 mod secret;
 #[cfg(feature = "simulator")]

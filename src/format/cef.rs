@@ -40,7 +40,7 @@ use url::Url;
 use super::facts;
 use super::text::{cef_extension, cef_header, int};
 use crate::cloud::Cloud;
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 /// Header identity and the portal used for links.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::models::{Alert, EntityType, Evidence, Severity};
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 /// The first evidence item that names a file (a file or a process image).
 pub(crate) fn first_file(alert: &Alert) -> Option<&Evidence> {

@@ -13,7 +13,7 @@
 
 use super::text::{epoch_seconds, json_str};
 use crate::models::compact_json_into;
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 /// Envelope settings: `source`, `sourcetype`, `index`.
 #[derive(Debug, Clone, PartialEq, Eq)]

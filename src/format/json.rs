@@ -3,7 +3,7 @@
 
 use super::text::json_str;
 use crate::models::compact_json_into;
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 /// Appends the alert's raw JSON on one line. Bytes are copied unchanged
 /// unless the API sent layout whitespace (then only that is removed), so no

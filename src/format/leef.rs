@@ -37,7 +37,7 @@ use super::text::{int, leef_value};
 use crate::cloud::Cloud;
 use crate::error::Error;
 use crate::models::Timestamp;
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 /// Header identity, delimiter and the portal used for links.
 #[derive(Debug, Clone, PartialEq, Eq)]

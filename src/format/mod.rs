@@ -64,7 +64,7 @@ pub use sentinel::SentinelRow;
 pub use syslog::{Facility, Hostname, Payload, TRUNCATION_MARKER};
 
 use crate::error::Error;
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 /// Any one of the formats, with its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]

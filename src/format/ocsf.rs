@@ -20,7 +20,7 @@ use url::Url;
 use super::facts;
 use crate::cloud::Cloud;
 use crate::models::{AlertStatus, EntityType, Evidence, compact_json_into};
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 /// The portal used for `finding_info.src_url`.
 #[derive(Debug, Clone, PartialEq, Eq)]

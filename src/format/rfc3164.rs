@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use super::facts;
 use super::syslog::{Facility, Hostname, Payload, truncate_payload};
 use super::text::{bsd_timestamp, int, print_us_ascii};
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 /// RFC 3164 header fields and the payload.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,7 +30,7 @@
 use super::facts;
 use super::syslog::{Facility, Hostname, Payload, truncate_payload};
 use super::text::{int, print_us_ascii, rfc3339_micros, sd_value};
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 

@@ -28,7 +28,7 @@ use super::facts;
 use super::text::{int, json_str};
 use crate::cloud::Cloud;
 use crate::models::{Timestamp, compact_json_into};
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 /// Settings for the row: the portal used for `AlertLink`.
 #[derive(Debug, Clone, PartialEq, Eq)]

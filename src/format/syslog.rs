@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::{cef, json, leef};
 use crate::error::Error;
-use crate::sink::AlertRecord;
+use crate::record::AlertRecord;
 
 /// The text appended to a payload that was cut to fit a size limit.
 pub const TRUNCATION_MARKER: &str = "...[truncated]";

@@ -43,7 +43,6 @@ mod file;
 mod filter;
 mod memory;
 mod named;
-mod record;
 
 #[cfg(feature = "sentinel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sentinel")))]
@@ -69,7 +68,9 @@ pub use file::{FileSink, FileSinkBuilder, StdoutSink};
 pub use filter::{Filter, Filtered};
 pub use memory::{InjectedFailure, MemorySink};
 pub use named::Named;
-pub use record::AlertRecord;
+/// The record every sink receives; it lives in [`crate::record`] (beneath
+/// both the encoders and the sinks) and is re-exported here.
+pub use crate::record::AlertRecord;
 
 /// Somewhere alerts can be delivered. Object safe: use it as
 /// `Arc<dyn AlertSink>`.

@@ -1,4 +1,8 @@
 //! [`AlertRecord`]: one alert on its way to a sink.
+//!
+//! The record sits beneath both [`crate::format`] (pure encoders) and
+//! [`crate::sink`] (I/O), so encoders never depend on the sinks that use
+//! them. It is re-exported as [`crate::sink::AlertRecord`].
 
 use std::sync::Arc;
 
