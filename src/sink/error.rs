@@ -29,10 +29,14 @@ pub enum SinkErrorKind {
     Injected,
 }
 
-/// Why a sink did not accept a batch.
+/// Why a sink did not accept a batch, and how much of it is durable anyway.
+///
+/// [`SinkError::accepted`] is the length of the prefix of the batch that
+/// the backend did accept (0 unless the sink says otherwise): the caller
+/// counts that prefix as delivered and sends only the rest again.
 ///
 /// Ask it questions: [`SinkError::is_retryable`] says whether sending the
-/// same batch again may succeed, [`SinkError::retry_after`] carries the
+/// rest of the batch again may succeed, [`SinkError::retry_after`] carries the
 /// backend's `Retry-After`, [`SinkError::status`] and [`SinkError::code`]
 /// the HTTP status and the backend's own code (Splunk HEC `code`). The
 /// message names the sink; it never holds a token, a secret or a URL query
@@ -43,6 +47,8 @@ pub struct SinkError {
 
 struct Inner {
     sink: String,
+    endpoint: Option<String>,
+    accepted: usize,
     kind: SinkErrorKind,
     message: String,
     retryable: bool,
@@ -63,6 +69,8 @@ impl SinkError {
         SinkError {
             inner: Box::new(Inner {
                 sink: sink.into(),
+                endpoint: None,
+                accepted: 0,
                 kind,
                 message: message.into(),
                 retryable,
@@ -121,6 +129,36 @@ impl SinkError {
         self
     }
 
+    /// Sets how many records at the start of the batch the backend
+    /// accepted despite this error.
+    #[must_use]
+    pub fn with_accepted(mut self, accepted: usize) -> Self {
+        self.inner.accepted = accepted;
+        self
+    }
+
+    /// Names the host (and port, or file) the sink talks to, for messages.
+    #[must_use]
+    pub fn at(mut self, endpoint: impl Into<String>) -> Self {
+        self.inner.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The same error under the sink name `name` (the configured name: a
+    /// [`Named`](super::Named) sink renames the errors of the sink inside).
+    /// The former name is kept in the message when it differs.
+    #[must_use]
+    pub fn renamed(mut self, name: &str) -> Self {
+        if self.inner.sink != name {
+            let kind = std::mem::replace(&mut self.inner.sink, name.to_owned());
+            self.inner.endpoint = Some(match self.inner.endpoint.take() {
+                Some(at) => format!("{kind} at {at}"),
+                None => kind,
+            });
+        }
+        self
+    }
+
     /// Sets the underlying error.
     #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -131,6 +169,36 @@ impl SinkError {
     /// The name of the sink that failed.
     pub fn sink(&self) -> &str {
         &self.inner.sink
+    }
+
+    /// The host (or file) the sink talks to, when it said.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.inner.endpoint.as_deref()
+    }
+
+    /// How many records at the start of the batch are durable despite the
+    /// error.
+    pub fn accepted(&self) -> usize {
+        self.inner.accepted
+    }
+
+    /// The failure as the [retry policy](crate::retry) sees it, or `None`
+    /// when sending again cannot help.
+    pub fn failure(&self) -> Option<crate::retry::Failure> {
+        use crate::retry::Failure;
+        if !self.inner.retryable {
+            return None;
+        }
+        let retry_after = self.inner.retry_after;
+        Some(match (self.inner.status, self.inner.kind) {
+            (Some(status), _) => Failure::Status {
+                status,
+                retry_after,
+            },
+            (None, SinkErrorKind::Timeout) => Failure::Timeout,
+            (None, SinkErrorKind::Connection) if retry_after.is_none() => Failure::Connection,
+            (None, _) => Failure::Transient { retry_after },
+        })
     }
 
     /// What kind of failure this is.
@@ -166,7 +234,10 @@ impl SinkError {
 
 impl fmt::Display for SinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sink `{}`: {}", self.inner.sink, self.inner.message)?;
+        match &self.inner.endpoint {
+            Some(at) => write!(f, "sink `{}` ({at}): {}", self.inner.sink, self.inner.message)?,
+            None => write!(f, "sink `{}`: {}", self.inner.sink, self.inner.message)?,
+        }
         match (self.inner.status, self.inner.code) {
             (Some(s), Some(c)) => write!(f, " (HTTP {s}, code {c})"),
             (Some(s), None) => write!(f, " (HTTP {s})"),
@@ -180,6 +251,8 @@ impl fmt::Debug for SinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SinkError")
             .field("sink", &self.inner.sink)
+            .field("endpoint", &self.inner.endpoint)
+            .field("accepted", &self.inner.accepted)
             .field("kind", &self.inner.kind)
             .field("retryable", &self.inner.retryable)
             .field("retry_after", &self.inner.retry_after)
@@ -229,5 +302,20 @@ mod tests {
         );
         assert!(!e.is_retryable());
         assert_eq!(e.code(), Some(4));
+        assert_eq!(e.failure(), None);
+    }
+
+    #[test]
+    fn renamed_keeps_the_type_and_host() {
+        let e = SinkError::connection("splunk_hec", "connection refused")
+            .at("splunk.example:8088")
+            .with_accepted(3)
+            .renamed("soc-prod");
+        assert_eq!(
+            e.to_string(),
+            "sink `soc-prod` (splunk_hec at splunk.example:8088): connection refused"
+        );
+        assert_eq!(e.accepted(), 3);
+        assert_eq!(e.failure(), Some(crate::retry::Failure::Connection));
     }
 }

@@ -120,6 +120,13 @@ fn one_of<T>(allowed: &[T], value: Option<&T>, eq: impl Fn(&T, &T) -> bool) -> b
 
 /// A sink that forwards only the alerts its [`Filter`] lets through. A batch
 /// in which nothing matches is accepted without calling the inner sink.
+///
+/// A record the filter drops counts as accepted: when the inner sink takes
+/// only part of what it was given, [`SinkError::accepted`] is the prefix of
+/// the whole batch up to the first matching record it did not take. The
+/// forwarder asks [`AlertSink::accepts`] before sending, so it reports
+/// filtered-out records apart from delivered ones.
+#[derive(Clone)]
 pub struct Filtered<S> {
     filter: Filter,
     sink: S,
@@ -152,26 +159,30 @@ impl<S: AlertSink> AlertSink for Filtered<S> {
         self.sink.name()
     }
 
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        self.filter.matches(record) && self.sink.accepts(record)
+    }
+
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
-        let first = batch.iter().position(|r| self.filter.matches(r));
-        let Some(first) = first else {
+        let matching: Vec<usize> = (0..batch.len())
+            .filter(|&i| self.filter.matches(&batch[i]))
+            .collect();
+        let (Some(&first), Some(&last)) = (matching.first(), matching.last()) else {
             return Ok(());
         };
-        let last = batch
-            .iter()
-            .rposition(|r| self.filter.matches(r))
-            .unwrap_or(first);
-        let run = &batch[first..=last];
         // A contiguous run of matches is passed through without copying.
-        if run.iter().all(|r| self.filter.matches(r)) {
-            return self.sink.send(run).await;
-        }
-        let picked: Vec<AlertRecord> = run
-            .iter()
-            .filter(|r| self.filter.matches(r))
-            .cloned()
-            .collect();
-        self.sink.send(&picked).await
+        let result = if last - first + 1 == matching.len() {
+            self.sink.send(&batch[first..=last]).await
+        } else {
+            let picked: Vec<AlertRecord> = matching.iter().map(|&i| batch[i].clone()).collect();
+            self.sink.send(&picked).await
+        };
+        result.map_err(|e| {
+            // Everything before the first match the sink did not take is
+            // durable or filtered out.
+            let upto = matching.get(e.accepted()).copied().unwrap_or(batch.len());
+            e.with_accepted(upto)
+        })
     }
 
     async fn health(&self) -> Result<(), SinkError> {

@@ -15,6 +15,7 @@ pub struct InjectedFailure {
     retryable: bool,
     retry_after: Option<Duration>,
     status: Option<u16>,
+    accepted: usize,
 }
 
 impl InjectedFailure {
@@ -24,7 +25,16 @@ impl InjectedFailure {
             retryable: true,
             retry_after: None,
             status: None,
+            accepted: 0,
         }
+    }
+
+    /// Accepts (and keeps) the first `n` records of the batch before
+    /// failing, and says so in [`SinkError::accepted`]: a backend that took
+    /// part of a batch.
+    pub fn after_records(mut self, n: usize) -> Self {
+        self.accepted = n;
+        self
     }
 
     /// A permanent failure.
@@ -122,6 +132,12 @@ impl MemorySink {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The next send keeps the first `n` records of its batch and then
+    /// fails with a retryable error whose [`SinkError::accepted`] is `n`.
+    pub fn fail_after_records(&self, n: usize) {
+        self.fail_next_with(1, InjectedFailure::retryable().after_records(n));
+    }
+
     /// Fails the next `n` sends with a retryable error.
     pub fn fail_next(&self, n: usize) {
         self.fail_next_with(n, InjectedFailure::retryable());
@@ -213,6 +229,10 @@ impl AlertSink for MemorySink {
             }
         };
         if fail {
+            let accepted = s.failure.accepted.min(batch.len());
+            if accepted > 0 {
+                s.batches.push(batch[..accepted].to_vec());
+            }
             let f = &s.failure;
             let mut e = SinkError::new(
                 self.name.as_ref(),
@@ -220,7 +240,8 @@ impl AlertSink for MemorySink {
                 f.retryable,
                 "injected failure",
             )
-            .with_retry_after(f.retry_after);
+            .with_retry_after(f.retry_after)
+            .with_accepted(accepted);
             if let Some(status) = f.status {
                 e = e.with_status(status);
             }

@@ -38,6 +38,8 @@
 
 pub mod email;
 mod error;
+mod breaker;
+mod delivery;
 mod fanout;
 mod file;
 mod filter;
@@ -63,6 +65,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use error::{SinkError, SinkErrorKind};
+pub use breaker::{Admission, Breaker};
+pub use delivery::{Delivery, Step, deliver};
 pub use fanout::Fanout;
 pub use file::{FileSink, FileSinkBuilder, StdoutSink};
 pub use filter::{Filter, Filtered};
@@ -74,14 +78,34 @@ pub use crate::record::AlertRecord;
 
 /// Somewhere alerts can be delivered. Object safe: use it as
 /// `Arc<dyn AlertSink>`.
+///
+/// **The delivery contract.** A sink makes one attempt per request and
+/// never retries a failure itself: the one retry owner is the caller,
+/// [`Forwarder`](crate::forward::Forwarder) (or [`deliver`] for code that
+/// uses a sink on its own), which retries under its
+/// [`RetryPolicy`](crate::retry::RetryPolicy), honours `Retry-After`, stops
+/// every wait on shutdown and opens a [`Breaker`] shared by all tenants when
+/// the sink is down. `send` returns `Ok` only once the backend accepted every
+/// record; an `Err` says, in [`SinkError::accepted`], how long a prefix of the
+/// batch is durable anyway, and the caller sends only the rest again. Sinks
+/// may split a batch into several requests, handle a 413 by splitting, and
+/// refresh a refused token once: none of that is a retry.
 #[async_trait]
 pub trait AlertSink: Send + Sync + Debug {
     /// A short name for logs and errors, such as `splunk_hec`.
     fn name(&self) -> &str;
 
-    /// Delivers one batch. `Ok` only once the backend has accepted every
-    /// record; implementations split oversized batches and retry retryable
-    /// failures themselves before giving up.
+    /// Whether this sink wants `record` at all (default: yes). The
+    /// forwarder sends only records a sink accepts and reports the others
+    /// as filtered out; they count as delivered for the checkpoint.
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        let _ = record;
+        true
+    }
+
+    /// Delivers one batch, one attempt per request. `Ok` only once the
+    /// backend has accepted every record; otherwise the error's
+    /// [`SinkError::accepted`] is the durable prefix.
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError>;
 
     /// A cheap check that the backend is reachable and the credentials work.
@@ -100,6 +124,9 @@ impl<T: AlertSink + ?Sized> AlertSink for Arc<T> {
     fn name(&self) -> &str {
         (**self).name()
     }
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        (**self).accepts(record)
+    }
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         (**self).send(batch).await
     }
@@ -115,6 +142,9 @@ impl<T: AlertSink + ?Sized> AlertSink for Arc<T> {
 impl<T: AlertSink + ?Sized> AlertSink for Box<T> {
     fn name(&self) -> &str {
         (**self).name()
+    }
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        (**self).accepts(record)
     }
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         (**self).send(batch).await

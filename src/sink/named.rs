@@ -6,7 +6,8 @@ use super::{AlertRecord, AlertSink, SinkError};
 
 /// A sink under another name. The forwarder keys checkpoints by sink name,
 /// so two sinks of the same kind (two Splunk indexes, two syslog
-/// receivers) need distinct names.
+/// receivers) need distinct names. Errors of the inner sink carry this
+/// name, with the inner sink's type and host beside it.
 ///
 /// ```
 /// use defender_siem::sink::{AlertSink, MemorySink, Named};
@@ -14,7 +15,7 @@ use super::{AlertRecord, AlertSink, SinkError};
 /// let sink = Named::new("splunk-eu", MemorySink::new());
 /// assert_eq!(sink.name(), "splunk-eu");
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Named<S> {
     name: String,
     inner: S,
@@ -41,15 +42,28 @@ impl<S: AlertSink> AlertSink for Named<S> {
         &self.name
     }
 
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        self.inner.accepts(record)
+    }
+
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
-        self.inner.send(batch).await
+        self.inner
+            .send(batch)
+            .await
+            .map_err(|e| e.renamed(&self.name))
     }
 
     async fn health(&self) -> Result<(), SinkError> {
-        self.inner.health().await
+        self.inner
+            .health()
+            .await
+            .map_err(|e| e.renamed(&self.name))
     }
 
     async fn flush(&self) -> Result<(), SinkError> {
-        self.inner.flush().await
+        self.inner
+            .flush()
+            .await
+            .map_err(|e| e.renamed(&self.name))
     }
 }

@@ -1,4 +1,12 @@
-//! The one retry policy, shared by the Defender client and the HTTP sinks.
+//! The one retry policy and the one retry loop of the crate.
+//!
+//! Every failed request of the crate is retried here and nowhere else: the
+//! Defender client's GETs, the Entra token requests and the forwarder's
+//! deliveries to sinks (sinks make one attempt per request and report how
+//! much of a batch is durable; see [`crate::sink::AlertSink`]). The
+//! "decide, sleep, give up" steps are written once, in [`Retrier::wait`]
+//! (with [`RetryPolicy::run`] on top), and every wait ends at once when its
+//! [`Cancel`] fires.
 //!
 //! | outcome | decision |
 //! |---|---|
@@ -18,6 +26,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+mod cancel;
+mod retrier;
+
+pub use cancel::Cancel;
+pub use retrier::{Attempt, GaveUp, Retrier, Stop};
+
 /// How a failed attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -33,6 +47,13 @@ pub enum Failure {
     Timeout,
     /// The connection could not be made, or broke before a full response.
     Connection,
+    /// The backend said in its own terms that trying again may help (an
+    /// Entra `temporarily_unavailable`, a sink's retryable refusal without
+    /// an HTTP status), with the wait it asked for, if any.
+    Transient {
+        /// The backend's `Retry-After`, when it gave one.
+        retry_after: Option<Duration>,
+    },
 }
 
 /// What to do after a failed attempt.
@@ -123,7 +144,7 @@ impl RetryPolicy {
     /// Whether a failure of this kind is worth retrying at all.
     pub fn is_retryable(failure: Failure) -> bool {
         match failure {
-            Failure::Timeout | Failure::Connection => true,
+            Failure::Timeout | Failure::Connection | Failure::Transient { .. } => true,
             Failure::Status { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
         }
     }
@@ -142,6 +163,9 @@ impl RetryPolicy {
         if let Failure::Status {
             retry_after: Some(wait),
             ..
+        }
+        | Failure::Transient {
+            retry_after: Some(wait),
         } = failure
         {
             return if wait <= self.max_retry_after {
