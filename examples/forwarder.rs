@@ -7,9 +7,11 @@
 //! The configuration is checked before anything runs (errors name the line
 //! and the key; see the README's configuration reference). With `--once` it
 //! catches every tenant up and exits: 0 if every tenant and sink succeeded,
-//! 1 if any failed, 2 if the configuration is wrong; a summary goes to
-//! stderr. Without it, it polls until Ctrl-C or SIGTERM, then finishes the
-//! batches under way and exits. Logs go to stderr (`RUST_LOG` sets the
+//! 1 if any failed, 2 if the configuration is wrong, 130 if Ctrl-C or
+//! SIGTERM cut a poll short; a summary goes to stderr. Without it, it
+//! polls until Ctrl-C or SIGTERM. The first signal ends every retry wait
+//! at once, lets the requests under way finish and exits; a second one
+//! exits at once. Checkpoints keep every acknowledged batch either way. Logs go to stderr (`RUST_LOG` sets the
 //! level; default `info`).
 
 use std::io::IsTerminal;
@@ -45,37 +47,11 @@ fn parse_args() -> Result<Args, String> {
     })
 }
 
-/// Writes the per-tenant, per-sink outcome of a poll to stderr.
+/// Writes the per-tenant, per-sink outcome of a poll to stderr (the
+/// report's own `Display`: forwarded, filtered out, duplicates, errors,
+/// and whether shutdown cut the poll short).
 fn summarize(report: &CycleReport) {
-    for tenant in &report.tenants {
-        let t = &tenant.tenant;
-        match &tenant.error {
-            Some(e) => eprintln!(
-                "tenant {} ({}): FAILED after {} alerts: {}{}",
-                t.name,
-                t.id,
-                tenant.fetched,
-                e.message,
-                e.code
-                    .as_deref()
-                    .map(|c| format!(" [{c}]"))
-                    .unwrap_or_default()
-            ),
-            None => eprintln!(
-                "tenant {} ({}): {} alert versions fetched, {} malformed",
-                t.name, t.id, tenant.fetched, tenant.malformed
-            ),
-        }
-        for sink in &tenant.sinks {
-            match &sink.error {
-                Some(e) => eprintln!("  sink {}: FAILED: {}", sink.sink, e.message),
-                None => eprintln!(
-                    "  sink {}: {} forwarded, {} already delivered",
-                    sink.sink, sink.forwarded, sink.duplicates_dropped
-                ),
-            }
-        }
-    }
+    eprintln!("{report}");
 }
 
 /// While a poll runs, prints a progress line every few seconds when stderr
@@ -145,18 +121,32 @@ async fn main() -> ExitCode {
         }
     };
     let progress = show_progress(forwarder.clone());
+    // The first Ctrl-C or SIGTERM stops the forwarder (retry waits end at
+    // once, requests under way finish, checkpoints keep every
+    // acknowledged batch); a second one exits at once.
+    let stopper = forwarder.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        eprintln!("forwarder: stopping; press Ctrl-C again to exit at once");
+        stopper.shutdown();
+        shutdown_signal().await;
+        eprintln!("forwarder: second signal: exiting now (nothing acknowledged is lost)");
+        std::process::exit(130);
+    });
     let report = if args.once {
         forwarder.run_once().await
     } else {
-        eprintln!("forwarder: running; Ctrl-C stops it after the batches under way");
-        forwarder.run(shutdown_signal()).await
+        eprintln!("forwarder: running; Ctrl-C stops it");
+        forwarder.run(std::future::pending()).await
     };
     if let Some(task) = progress {
         task.abort();
         eprintln!();
     }
     summarize(&report);
-    if report.is_success() {
+    if report.interrupted() {
+        ExitCode::from(130)
+    } else if report.is_success() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

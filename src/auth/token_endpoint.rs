@@ -1,13 +1,13 @@
 //! POSTing a form to an Entra token endpoint, with the crate's retry policy.
 
 use chrono::Utc;
-use tracing::{debug, warn};
+use tracing::debug;
 use url::Url;
 
 use super::entra_error::EntraError;
 use super::token_response::{TokenGrant, parse_grant};
 use crate::error::{Error, Result};
-use crate::retry::{Decision, Failure, RetryPolicy, parse_retry_after};
+use crate::retry::{Attempt, Failure, RetryPolicy, parse_retry_after};
 use crate::tenant::TenantId;
 use crate::transport::{Service, TransportError, join_path};
 
@@ -28,15 +28,34 @@ enum AttemptError {
     Fatal(Error),
 }
 
+impl std::fmt::Display for AttemptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AttemptError::Entra(e, _) => e.fmt(f),
+            AttemptError::Transport(t) => t.fmt(f),
+            AttemptError::Fatal(e) => e.fmt(f),
+        }
+    }
+}
+
 impl AttemptError {
     /// The failure as the retry policy sees it; `None` when not retryable.
-    /// `temporarily_unavailable` counts as a 503 whatever its status.
+    /// `temporarily_unavailable` is retryable whatever its status.
     fn as_failure(&self) -> Option<Failure> {
         match self {
-            AttemptError::Entra(e, retry_after) if e.is_retryable() => Some(Failure::Status {
-                status: e.status().filter(|s| *s == 429 || *s >= 500).unwrap_or(503),
-                retry_after: *retry_after,
-            }),
+            AttemptError::Entra(e, retry_after) if e.is_retryable() => {
+                Some(match e.status().filter(|s| *s == 429 || *s >= 500) {
+                    Some(status) => Failure::Status {
+                        status,
+                        retry_after: *retry_after,
+                    },
+                    // `temporarily_unavailable` with another status: Entra's
+                    // own word that a retry may help.
+                    None => Failure::Transient {
+                        retry_after: *retry_after,
+                    },
+                })
+            }
             AttemptError::Transport(t) => t.as_failure(),
             _ => None,
         }
@@ -61,28 +80,20 @@ pub(crate) async fn request_token(
     tenant: &TenantId,
     retry: &RetryPolicy,
 ) -> Result<TokenGrant> {
-    let mut attempt = 1;
-    loop {
-        let err = match attempt_once(http, url, form, tenant).await {
-            Ok(grant) => return Ok(grant),
-            Err(err) => err,
-        };
-        let decision = match err.as_failure() {
-            Some(failure) => retry.decide(attempt, failure),
-            None => Decision::GiveUp,
-        };
-        match decision {
-            Decision::RetryAfter(wait) => {
-                warn!(%tenant, attempt, ?wait, "token request failed; retrying");
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-            }
-            Decision::GiveUp => {
-                debug!(%tenant, attempt, "token request failed; giving up");
-                return Err(err.into_error(attempt));
-            }
-        }
-    }
+    let granted = retry
+        .run(None, |_| async {
+            attempt_once(http, url, form, tenant)
+                .await
+                .map_err(|err| Attempt {
+                    failure: err.as_failure(),
+                    error: err,
+                })
+        })
+        .await;
+    granted.map_err(|gave_up| {
+        debug!(%tenant, attempts = gave_up.attempts, "token request failed; giving up");
+        gave_up.error.into_error(gave_up.attempts)
+    })
 }
 
 async fn attempt_once(

@@ -3,18 +3,18 @@
 use chrono::Utc;
 use reqwest::header::{ACCEPT, AUTHORIZATION, RETRY_AFTER};
 use serde::de::DeserializeOwned;
-use tracing::{Instrument, debug, info_span, warn};
+use tracing::{Instrument, debug, info_span};
 use url::Url;
 
 use super::core::Inner;
 use crate::error::{Error, Result};
 use crate::models::{Page, PageErrorKind, parse_page};
-use crate::retry::{Decision, Failure, parse_retry_after};
+use crate::retry::{Attempt, Failure, parse_retry_after};
 use crate::tenant::TenantId;
 use crate::transport::{ApiError, Service, TENANT_HEADER, TransportError};
 
 /// How one attempt ended, when it did not give a body.
-enum Attempt {
+enum Outcome {
     Unauthorized(ApiError),
     Api(ApiError),
     Transport(TransportError),
@@ -47,25 +47,24 @@ impl Inner {
         tenant: &TenantId,
         url: Url,
     ) -> Result<Page<T>> {
-        let mut attempt = 1;
-        loop {
-            let body = self.get(service, tenant, url.clone()).await?;
-            let error = match parse_page::<T>(&body) {
-                Ok(page) => return Ok(page),
-                Err(e) => e,
-            };
-            if error.kind() != PageErrorKind::Truncated {
-                return Err(error.into());
-            }
-            match self.retry.decide(attempt, Failure::Connection) {
-                Decision::RetryAfter(wait) => {
-                    warn!(%tenant, attempt, ?wait, "page cut short; retrying");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Decision::GiveUp => return Err(error.into()),
-            }
-        }
+        let fetched = self
+            .retry
+            .run(None, |_| async {
+                let body = self
+                    .get(service, tenant, url.clone())
+                    .await
+                    .map_err(Attempt::fatal)?;
+                parse_page::<T>(&body).map_err(|e| {
+                    let failure =
+                        (e.kind() == PageErrorKind::Truncated).then_some(Failure::Connection);
+                    Attempt {
+                        failure,
+                        error: Error::from(e),
+                    }
+                })
+            })
+            .await;
+        fetched.map_err(|gave_up| gave_up.error)
     }
 
     async fn get_inner(&self, service: Service, tenant: &TenantId, url: Url) -> Result<Vec<u8>> {
@@ -77,7 +76,7 @@ impl Inner {
             Service::Graph => &self.graph_budget,
             _ => &self.mde_budget,
         };
-        let mut attempt = 1;
+        let mut retrier = self.retry.retrier(None);
         let mut reauthenticated = false;
         loop {
             budget.acquire(tenant).await;
@@ -92,45 +91,38 @@ impl Inner {
                 request = request.header("Prefer", "include-unknown-enum-members");
             }
             let outcome = match request.send().await {
-                Err(e) => Err(Attempt::Transport(TransportError::from_reqwest(
+                Err(e) => Err(Outcome::Transport(TransportError::from_reqwest(
                     service,
                     Some(tenant),
                     e,
                 ))),
                 Ok(response) => read(service, tenant, url.path(), response).await,
             };
-            let failure = match outcome {
+            let failed = match outcome {
                 Ok(body) => return Ok(body),
-                Err(Attempt::Unauthorized(_)) if !reauthenticated => {
+                Err(Outcome::Unauthorized(_)) if !reauthenticated => {
                     debug!(%tenant, "401: dropping the token and retrying once");
                     self.tokens.invalidate(tenant, &scope);
                     reauthenticated = true;
                     continue;
                 }
-                Err(Attempt::Unauthorized(err)) => return Err(err.with_attempts(attempt).into()),
-                Err(other) => other,
+                Err(failed) => failed,
             };
-            let policy_failure: Option<Failure> = match &failure {
-                Attempt::Api(e) => Some(e.as_failure()),
-                Attempt::Transport(t) => t.as_failure(),
-                Attempt::Unauthorized(_) => None,
+            let failure: Option<Failure> = match &failed {
+                Outcome::Api(e) => Some(e.as_failure()),
+                Outcome::Transport(t) => t.as_failure(),
+                Outcome::Unauthorized(_) => None,
             };
-            let decision =
-                policy_failure.map_or(Decision::GiveUp, |f| self.retry.decide(attempt, f));
-            match decision {
-                Decision::RetryAfter(wait) => {
-                    warn!(%tenant, attempt, ?wait, "call failed; retrying");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Decision::GiveUp => {
-                    return Err(match failure {
-                        Attempt::Api(e) | Attempt::Unauthorized(e) => {
-                            e.with_attempts(attempt).into()
-                        }
-                        Attempt::Transport(t) => t.with_attempts(attempt).into(),
-                    });
-                }
+            let described = match &failed {
+                Outcome::Api(e) | Outcome::Unauthorized(e) => e.to_string(),
+                Outcome::Transport(t) => t.to_string(),
+            };
+            if retrier.wait(failure, described).await.is_err() {
+                let attempts = retrier.attempts();
+                return Err(match failed {
+                    Outcome::Api(e) | Outcome::Unauthorized(e) => e.with_attempts(attempts).into(),
+                    Outcome::Transport(t) => t.with_attempts(attempts).into(),
+                });
             }
         }
     }
@@ -142,7 +134,7 @@ async fn read(
     tenant: &TenantId,
     path: &str,
     response: reqwest::Response,
-) -> std::result::Result<Vec<u8>, Attempt> {
+) -> std::result::Result<Vec<u8>, Outcome> {
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
@@ -152,15 +144,15 @@ async fn read(
     let body = response
         .bytes()
         .await
-        .map_err(|e| Attempt::Transport(TransportError::from_reqwest(service, Some(tenant), e)))?;
+        .map_err(|e| Outcome::Transport(TransportError::from_reqwest(service, Some(tenant), e)))?;
     if (200..300).contains(&status) {
         return Ok(body.to_vec());
     }
     let err = ApiError::from_response(service, Some(tenant), status, path, retry_after, &body);
     Err(if status == 401 {
-        Attempt::Unauthorized(err)
+        Outcome::Unauthorized(err)
     } else {
-        Attempt::Api(err)
+        Outcome::Api(err)
     })
 }
 

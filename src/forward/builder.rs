@@ -12,7 +12,7 @@ use crate::checkpoint::{CheckpointKey, CheckpointStore};
 use crate::error::{Error, Result};
 use crate::models::Timestamp;
 use crate::retry::RetryPolicy;
-use crate::sink::AlertSink;
+use crate::sink::{AlertSink, Breaker};
 use crate::tenant::TenantInfo;
 
 /// The largest page the Defender alerts API serves.
@@ -58,6 +58,7 @@ impl Default for ForwarderBuilder {
                 start_from: None,
                 initial_lookback: Duration::from_secs(24 * 3600),
                 retry: RetryPolicy::default(),
+                breaker_cooldown: Duration::from_secs(30),
             },
             on_malformed: None,
         }
@@ -143,10 +144,18 @@ impl ForwarderBuilder {
         self
     }
 
-    /// Retries of a failing sink within one poll. Default:
+    /// Retries of a failing sink within one poll: the only retries a sink
+    /// delivery gets (sinks make one attempt per request). Default:
     /// [`RetryPolicy::default`].
     pub fn sink_retry(mut self, retry: RetryPolicy) -> Self {
         self.settings.retry = retry;
+        self
+    }
+
+    /// How long a sink found down is left alone before one delivery probes
+    /// it, within a poll; each new poll probes at once. Default 30 s.
+    pub fn breaker_cooldown(mut self, cooldown: Duration) -> Self {
+        self.settings.breaker_cooldown = cooldown;
         self
     }
 
@@ -224,12 +233,17 @@ impl ForwarderBuilder {
             inner: Arc::new(Inner {
                 source,
                 tenants: self.tenants,
+                breakers: self
+                    .sinks
+                    .iter()
+                    .map(|_| Breaker::new(self.settings.breaker_cooldown))
+                    .collect(),
                 sinks: self.sinks,
                 store,
                 settings: self.settings,
                 on_malformed: self.on_malformed,
                 status: Mutex::new(status),
-                stopping: std::sync::atomic::AtomicBool::new(false),
+                shutdown: crate::retry::Cancel::new(),
                 started: chrono::Utc::now(),
             }),
         })

@@ -22,8 +22,8 @@ use super::status::{SinkReport, StatusError, TenantReport};
 use crate::checkpoint::{Checkpoint, CheckpointKey};
 use crate::error::Error;
 use crate::models::Timestamp;
-use crate::retry::{Decision, Failure};
-use crate::sink::{AlertRecord, AlertSink, SinkError};
+use crate::retry::Stop;
+use crate::sink::{AlertRecord, AlertSink, Delivery, Step};
 use crate::tenant::TenantInfo;
 
 /// What the status board needs from a finished [`SinkRun`].
@@ -31,6 +31,7 @@ pub(super) struct RunSummary<'a> {
     pub(super) name: &'a str,
     pub(super) forwarded: u64,
     pub(super) duplicates: u64,
+    pub(super) filtered_out: u64,
     pub(super) watermark: Option<Timestamp>,
     pub(super) error: Option<&'a StatusError>,
 }
@@ -38,6 +39,8 @@ pub(super) struct RunSummary<'a> {
 /// One sink's state during a poll.
 struct SinkRun {
     sink: Arc<dyn AlertSink>,
+    /// Where the sink (and its breaker) sits in the forwarder's lists.
+    index: usize,
     key: CheckpointKey,
     checkpoint: Checkpoint,
     /// Versions older than this were delivered by an earlier poll.
@@ -46,7 +49,10 @@ struct SinkRun {
     newest: Option<Timestamp>,
     forwarded: u64,
     duplicates: u64,
+    filtered_out: u64,
     error: Option<StatusError>,
+    /// Shutdown stopped this pair's delivery (not an error).
+    interrupted: bool,
 }
 
 impl Inner {
@@ -60,7 +66,7 @@ impl Inner {
         let default_from = self.default_start();
         let mut runs = Vec::with_capacity(self.sinks.len());
         let mut broken = Vec::new();
-        for sink in &self.sinks {
+        for (index, sink) in self.sinks.iter().enumerate() {
             let key = match CheckpointKey::new(tenant.id.clone(), sink.name()) {
                 Ok(key) => key,
                 Err(e) => {
@@ -79,13 +85,16 @@ impl Inner {
                         .unwrap_or(default_from);
                     runs.push(SinkRun {
                         sink: sink.clone(),
+                        index,
                         key,
                         checkpoint,
                         from,
                         newest: None,
                         forwarded: 0,
                         duplicates: 0,
+                        filtered_out: 0,
                         error: None,
+                        interrupted: false,
                     });
                 }
                 Err(e) => {
@@ -103,6 +112,7 @@ impl Inner {
             fetched: 0,
             malformed: 0,
             error: None,
+            interrupted: false,
             sinks: Vec::new(),
         };
         let complete = match runs.iter().map(|r| r.from).min() {
@@ -114,16 +124,18 @@ impl Inner {
         };
         let now = Utc::now();
         for run in &mut runs {
-            if complete && run.error.is_none() {
+            if complete && run.error.is_none() && !run.interrupted {
                 self.finish(run, started).await;
             }
         }
+        report.interrupted |= runs.iter().any(|r| r.interrupted);
         let summaries: Vec<RunSummary<'_>> = runs
             .iter()
             .map(|r| RunSummary {
                 name: r.sink.name(),
                 forwarded: r.forwarded,
                 duplicates: r.duplicates,
+                filtered_out: r.filtered_out,
                 watermark: r.checkpoint.watermark,
                 error: r.error.as_ref(),
             })
@@ -135,12 +147,14 @@ impl Inner {
             .map(|r| SinkReport {
                 sink: r.sink.name().to_owned(),
                 forwarded: r.forwarded,
+                filtered_out: r.filtered_out,
                 duplicates_dropped: r.duplicates,
                 error: r.error,
             })
             .chain(broken.into_iter().map(|(sink, error)| SinkReport {
                 sink,
                 forwarded: 0,
+                filtered_out: 0,
                 duplicates_dropped: 0,
                 error: Some(error),
             }))
@@ -163,11 +177,17 @@ impl Inner {
             .alerts_since(&tenant.id, since, settings.page_size);
         let mut batch: Vec<AlertRecord> = Vec::with_capacity(settings.batch_size);
         loop {
-            let item = if self.is_stopping() && batch.is_empty() {
-                debug!("stopping: leaving the rest of this poll for the next run");
-                return false;
-            } else {
-                stream.next().await
+            // Shutdown abandons the fetch at once, even in the middle of a
+            // `Retry-After` wait: nothing fetched moves a checkpoint, so
+            // the next run reads it again.
+            let item = tokio::select! {
+                biased;
+                () = self.shutdown.cancelled() => {
+                    debug!("stopping: leaving the rest of this poll for the next run");
+                    report.interrupted = true;
+                    return false;
+                }
+                item = stream.next() => item,
             };
             match item {
                 Some(Ok(parsed)) => {
@@ -201,8 +221,12 @@ impl Inner {
                     return true;
                 }
             }
-            if runs.iter().all(|r| r.error.is_some()) {
-                warn!("every sink failed; the poll ends here");
+            if runs.iter().all(|r| r.error.is_some() || r.interrupted) {
+                if runs.iter().any(|r| r.interrupted) {
+                    report.interrupted = true;
+                } else {
+                    warn!("every sink failed; the poll ends here");
+                }
                 return false;
             }
         }
@@ -213,9 +237,16 @@ impl Inner {
         if batch.is_empty() {
             return;
         }
+        if self.is_stopping() {
+            // No new sends after shutdown; the batch is read again next run.
+            for run in runs.iter_mut().filter(|r| r.error.is_none()) {
+                run.interrupted = true;
+            }
+            return;
+        }
         join_all(
             runs.iter_mut()
-                .filter(|r| r.error.is_none())
+                .filter(|r| r.error.is_none() && !r.interrupted)
                 .map(|run| self.deliver_to(run, batch)),
         )
         .await;
@@ -224,8 +255,19 @@ impl Inner {
     async fn deliver_to(&self, run: &mut SinkRun, batch: &[AlertRecord]) {
         let span = info_span!("sink", sink = run.sink.name());
         async {
-            let wanted: Vec<usize> = (0..batch.len()).filter(|&i| run.wants(&batch[i])).collect();
-            run.duplicates += (batch.len() - wanted.len()) as u64;
+            let mut wanted = Vec::with_capacity(batch.len());
+            for (i, record) in batch.iter().enumerate() {
+                if !run.wants(record) {
+                    run.duplicates += 1;
+                } else if !run.sink.accepts(record) {
+                    // Handled: the sink does not want it. Remembered like a
+                    // delivered version, so the overlap does not offer it again.
+                    run.filtered_out += 1;
+                    run.mark(record);
+                } else {
+                    wanted.push(i);
+                }
+            }
             if wanted.is_empty() {
                 return;
             }
@@ -236,59 +278,46 @@ impl Inner {
                 subset = wanted.iter().map(|&i| batch[i].clone()).collect::<Vec<_>>();
                 &subset
             };
-            if let Err(e) = self.send_with_retries(run.sink.as_ref(), records).await {
-                warn!(error = %e, "sink failed; its checkpoint stays where it was");
-                run.error = Some(StatusError::text(e.to_string(), Utc::now()));
-                return;
-            }
-            for record in records {
-                if let (Some(id), Some(ts)) =
-                    (record.alert.id.as_deref(), record.alert.last_update_time)
-                {
-                    run.checkpoint.seen.insert(id, ts);
-                    run.newest = Some(run.newest.map_or(ts, |n| n.max(ts)));
+            let policy = &self.settings.retry;
+            let sink = run.sink.clone();
+            let mut delivery = Delivery::new(sink.as_ref(), records, policy)
+                .breaker(&self.breakers[run.index])
+                .cancel(&self.shutdown, policy);
+            while let Some(step) = delivery.step().await {
+                match step {
+                    Step::Accepted(range) => {
+                        run.forwarded += range.len() as u64;
+                        for record in &records[range] {
+                            run.mark(record);
+                        }
+                        // Saved before the rest is retried, so a crash now
+                        // does not send the accepted prefix again.
+                        if let Err(e) = self.store.save(&run.key, &run.checkpoint).await {
+                            error!(error = %e, "checkpoint not saved; stopping this pair");
+                            run.error = Some(StatusError::from_error(&e, Utc::now()));
+                            return;
+                        }
+                    }
+                    Step::Failed { stop: Stop::Cancelled, .. } => {
+                        debug!("stopping: the rest of this batch is left for the next run");
+                        run.interrupted = true;
+                    }
+                    Step::Failed {
+                        error,
+                        stop,
+                        attempts,
+                    } => {
+                        warn!(error = %error, attempts, stop = %stop.describe(), "sink failed; its checkpoint stays where the acknowledgements put it");
+                        run.error = Some(StatusError::text(
+                            format!("{error} ({} after {attempts} send(s))", stop.describe()),
+                            Utc::now(),
+                        ));
+                    }
                 }
-            }
-            run.forwarded += records.len() as u64;
-            if let Err(e) = self.store.save(&run.key, &run.checkpoint).await {
-                error!(error = %e, "checkpoint not saved; stopping this pair");
-                run.error = Some(StatusError::from_error(&e, Utc::now()));
             }
         }
         .instrument(span)
         .await
-    }
-
-    async fn send_with_retries(
-        &self,
-        sink: &dyn AlertSink,
-        records: &[AlertRecord],
-    ) -> Result<(), SinkError> {
-        let mut attempt = 1;
-        loop {
-            let error = match sink.send(records).await {
-                Ok(()) => return Ok(()),
-                Err(e) => e,
-            };
-            if !error.is_retryable() {
-                return Err(error);
-            }
-            let failure = match error.retry_after() {
-                Some(wait) => Failure::Status {
-                    status: 429,
-                    retry_after: Some(wait),
-                },
-                None => Failure::Connection,
-            };
-            match self.settings.retry.decide(attempt, failure) {
-                Decision::RetryAfter(wait) => {
-                    warn!(attempt, ?wait, error = %error, "sink refused the batch; retrying");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Decision::GiveUp => return Err(error),
-            }
-        }
     }
 
     /// After a complete poll: move the watermark and forget what the next
@@ -314,6 +343,14 @@ impl Inner {
 }
 
 impl SinkRun {
+    /// Records that this version is handled (delivered or filtered out).
+    fn mark(&mut self, record: &AlertRecord) {
+        if let (Some(id), Some(ts)) = (record.alert.id.as_deref(), record.alert.last_update_time) {
+            self.checkpoint.seen.insert(id, ts);
+            self.newest = Some(self.newest.map_or(ts, |n| n.max(ts)));
+        }
+    }
+
     /// Whether this sink still needs this version.
     fn wants(&self, record: &AlertRecord) -> bool {
         match (record.alert.id.as_deref(), record.alert.last_update_time) {

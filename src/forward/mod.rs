@@ -16,6 +16,20 @@
 //!   while a long poll paged is read by the next one. After a crash, a
 //!   restart resumes from the checkpoints.
 //! * **Duplicates are bounded** by one batch per (tenant, sink) and crash.
+//! * **Partial acknowledgement.** When a sink took only a prefix of a batch
+//!   ([`SinkError::accepted`](crate::sink::SinkError::accepted)), that
+//!   prefix is recorded as delivered (and saved) at once and only the rest
+//!   is retried. The forwarder is the one place that retries a sink
+//!   ([`Delivery`](crate::sink::Delivery)); sinks make one attempt.
+//! * **A sink that is down is found once.** Every sink has one
+//!   [`Breaker`](crate::sink::Breaker) shared by all tenants: once a
+//!   delivery gives up on a down sink, the other tenants' deliveries to it
+//!   are refused at once (their checkpoints stay), and each new poll
+//!   probes it with one delivery before the others follow.
+//! * **Shutdown is prompt.** The shutdown signal ends every retry wait and
+//!   every `Retry-After` sleep at once (fetching or delivering); what was
+//!   acknowledged stays acknowledged, and the report says the poll was
+//!   interrupted ([`CycleReport::interrupted`]).
 //! * **Isolation.** A failing sink is retried with back-off and then left
 //!   for the next poll, while the other sinks go on; a failing tenant (bad
 //!   credentials, throttled, API down) never stops the others, and its
@@ -51,7 +65,6 @@ mod status;
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -62,8 +75,8 @@ use tracing::info;
 
 use crate::checkpoint::CheckpointStore;
 use crate::models::{MalformedAlert, Timestamp};
-use crate::retry::RetryPolicy;
-use crate::sink::AlertSink;
+use crate::retry::{Cancel, RetryPolicy};
+use crate::sink::{AlertSink, Breaker};
 use crate::tenant::{TenantId, TenantInfo};
 
 pub use builder::ForwarderBuilder;
@@ -83,6 +96,7 @@ struct Settings {
     start_from: Option<Timestamp>,
     initial_lookback: Duration,
     retry: RetryPolicy,
+    breaker_cooldown: Duration,
 }
 
 /// Polls tenants and feeds sinks. Cheap to clone; clones share state.
@@ -95,11 +109,13 @@ struct Inner {
     source: Arc<dyn AlertSource>,
     tenants: Vec<Arc<TenantInfo>>,
     sinks: Vec<Arc<dyn AlertSink>>,
+    /// One per sink, in the same order, shared by every tenant.
+    breakers: Vec<Breaker>,
     store: Arc<dyn CheckpointStore>,
     settings: Settings,
     on_malformed: Option<MalformedHook>,
     status: Mutex<BTreeMap<TenantId, TenantStatus>>,
-    stopping: AtomicBool,
+    shutdown: Cancel,
     started: DateTime<Utc>,
 }
 
@@ -128,8 +144,12 @@ impl Forwarder {
     }
 
     /// Polls every tenant once, catching each up completely, and reports.
+    /// Each sink whose breaker is open is probed first (see the module docs).
     pub async fn run_once(&self) -> CycleReport {
         let inner = &self.inner;
+        for breaker in &inner.breakers {
+            breaker.allow_probe();
+        }
         let mut reports: Vec<(usize, TenantReport)> =
             stream::iter(inner.tenants.iter().cloned().enumerate())
                 .map(|(i, tenant)| async move { (i, inner.poll_tenant(tenant).await) })
@@ -143,9 +163,11 @@ impl Forwarder {
     }
 
     /// Polls every [`ForwarderBuilder::poll_interval`] until `shutdown`
-    /// completes. A poll under way when it does stops after its current
-    /// batch; checkpoints are saved after every batch, so nothing is lost.
-    /// Returns the report of the last poll.
+    /// completes. A poll under way when it does stops at once: fetches and
+    /// retry waits are abandoned, requests already sent finish, and every
+    /// acknowledged batch keeps its checkpoint, so nothing is lost. Returns
+    /// the report of the last poll, [`interrupted`](CycleReport::interrupted)
+    /// when shutdown cut it short.
     pub async fn run(&self, shutdown: impl Future<Output = ()> + Send) -> CycleReport {
         tokio::pin!(shutdown);
         let mut last;
@@ -154,20 +176,30 @@ impl Forwarder {
             tokio::pin!(poll);
             tokio::select! {
                 report = &mut poll => last = report,
+                () = self.inner.shutdown.cancelled() => return poll.await,
                 () = &mut shutdown => {
-                    info!("shutting down: finishing the batches under way");
-                    self.inner.stopping.store(true, Ordering::SeqCst);
+                    info!("shutting down: waits are cancelled, requests under way finish");
+                    self.shutdown();
                     return poll.await;
                 }
             }
             tokio::select! {
                 () = tokio::time::sleep(self.inner.settings.poll_interval) => {}
+                () = self.inner.shutdown.cancelled() => return last,
                 () = &mut shutdown => {
-                    self.inner.stopping.store(true, Ordering::SeqCst);
+                    self.shutdown();
                     return last;
                 }
             }
         }
+    }
+
+    /// Stops the forwarder: a poll under way ends as soon as the requests
+    /// already sent have answered (every retry wait ends at once), and no
+    /// new poll starts. Also what [`Forwarder::run`] calls when its
+    /// shutdown future completes.
+    pub fn shutdown(&self) {
+        self.inner.shutdown.cancel();
     }
 
     /// A snapshot of every tenant's status, in configuration order.
@@ -205,8 +237,8 @@ impl Inner {
         })
     }
 
-    fn is_stopping(&self) -> bool {
-        self.stopping.load(Ordering::SeqCst)
+    pub(super) fn is_stopping(&self) -> bool {
+        self.shutdown.is_cancelled()
     }
 
     fn record_status(
@@ -231,6 +263,7 @@ impl Inner {
             let entry = status.sinks.entry(run.name.to_owned()).or_default();
             entry.forwarded += run.forwarded;
             entry.duplicates_dropped += run.duplicates;
+            entry.filtered_out += run.filtered_out;
             entry.watermark = run.watermark;
             match run.error {
                 Some(e) => entry.last_error = Some(e.clone()),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::error::Error;
 use crate::models::Timestamp;
@@ -12,7 +13,7 @@ use crate::tenant::TenantInfo;
 
 /// An error as the status keeps it: its text plus the code to search for
 /// (`AADSTS700016`, a Defender `code` such as `Forbidden`, an HTTP status).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct StatusError {
     /// The error's text (never a secret or a URL query string).
@@ -49,6 +50,17 @@ impl StatusError {
     }
 }
 
+impl std::fmt::Display for StatusError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        match &self.code {
+            // The message often names its code already.
+            Some(code) if !self.message.contains(code.as_str()) => write!(f, " [{code}]"),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// The state of one (tenant, sink) pair.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -63,6 +75,8 @@ pub struct SinkStatus {
     pub forwarded: u64,
     /// Versions fetched again (overlap window) and not sent twice.
     pub duplicates_dropped: u64,
+    /// Versions the sink's filter did not want (not sent, not an error).
+    pub filtered_out: u64,
     /// The last error, cleared by the next clean poll.
     pub last_error: Option<StatusError>,
 }
@@ -103,8 +117,9 @@ impl TenantStatus {
     }
 }
 
-/// What one poll cycle did, per tenant.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What one poll cycle did, per tenant. `Display` prints one line per
+/// tenant and sink; `Serialize` gives the same as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct CycleReport {
     /// One entry per tenant, in configuration order.
@@ -112,26 +127,68 @@ pub struct CycleReport {
 }
 
 impl CycleReport {
-    /// True when every tenant and every sink succeeded.
+    /// True when every tenant and every sink succeeded and the cycle was
+    /// not cut short by shutdown.
     pub fn is_success(&self) -> bool {
         self.tenants.iter().all(TenantReport::is_success)
     }
 
+    /// True when shutdown cut at least one tenant's poll short.
+    pub fn interrupted(&self) -> bool {
+        self.tenants.iter().any(|t| t.interrupted)
+    }
+
     /// Alert versions delivered over all tenants and sinks.
     pub fn forwarded(&self) -> u64 {
-        self.tenants
-            .iter()
-            .flat_map(|t| t.sinks.iter())
-            .map(|s| s.forwarded)
-            .sum()
+        self.sinks().map(|s| s.forwarded).sum()
+    }
+
+    /// Alert versions the sinks' filters did not want, over all tenants
+    /// and sinks.
+    pub fn filtered_out(&self) -> u64 {
+        self.sinks().map(|s| s.filtered_out).sum()
+    }
+
+    fn sinks(&self) -> impl Iterator<Item = &SinkReport> {
+        self.tenants.iter().flat_map(|t| t.sinks.iter())
     }
 }
 
+impl std::fmt::Display for CycleReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let failed = self.tenants.iter().filter(|t| !t.is_success()).count();
+        write!(
+            f,
+            "{} tenant(s): {} forwarded, {} filtered out, {} failed",
+            self.tenants.len(),
+            self.forwarded(),
+            self.filtered_out(),
+            failed
+        )?;
+        if self.interrupted() {
+            f.write_str(", interrupted by shutdown")?;
+        }
+        for tenant in &self.tenants {
+            write!(f, "\n{tenant}")?;
+        }
+        Ok(())
+    }
+}
+
+fn tenant_id_and_name<S: serde::Serializer>(t: &Arc<TenantInfo>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut st = s.serialize_struct("Tenant", 2)?;
+    st.serialize_field("id", &t.id)?;
+    st.serialize_field("name", &t.name)?;
+    st.end()
+}
+
 /// What one poll of one tenant did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct TenantReport {
     /// The tenant.
+    #[serde(serialize_with = "tenant_id_and_name")]
     pub tenant: Arc<TenantInfo>,
     /// Alert versions fetched.
     pub fetched: u64,
@@ -139,27 +196,72 @@ pub struct TenantReport {
     pub malformed: u64,
     /// The error that ended the poll early, if any.
     pub error: Option<StatusError>,
+    /// Shutdown cut this poll short: what was acknowledged is kept, the
+    /// rest is read again by the next run.
+    pub interrupted: bool,
     /// Per sink, in configuration order.
     pub sinks: Vec<SinkReport>,
 }
 
 impl TenantReport {
-    /// True when the fetch and every sink succeeded.
+    /// True when the fetch and every sink succeeded and shutdown did not
+    /// cut the poll short.
     pub fn is_success(&self) -> bool {
-        self.error.is_none() && self.sinks.iter().all(|s| s.error.is_none())
+        !self.interrupted && self.error.is_none() && self.sinks.iter().all(|s| s.error.is_none())
     }
 }
 
-/// What one poll did for one (tenant, sink) pair.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl std::fmt::Display for TenantReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "tenant {} ({}): fetched {}",
+            self.tenant.id, self.tenant.name, self.fetched
+        )?;
+        if self.malformed > 0 {
+            write!(f, ", {} malformed", self.malformed)?;
+        }
+        if self.interrupted {
+            f.write_str(", interrupted by shutdown")?;
+        }
+        if let Some(e) = &self.error {
+            write!(f, ", fetch failed: {e}")?;
+        }
+        for sink in &self.sinks {
+            write!(f, "\n  {sink}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What one poll did for one (tenant, sink) pair. For each pair,
+/// `forwarded + filtered_out + duplicates_dropped` is what was fetched
+/// and reached that pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct SinkReport {
     /// The sink's name.
     pub sink: String,
-    /// Versions delivered.
+    /// Versions the sink accepted (what reached it).
     pub forwarded: u64,
+    /// Versions the sink's filter did not want ([`crate::sink::AlertSink::accepts`]).
+    pub filtered_out: u64,
     /// Versions already delivered, not sent again.
     pub duplicates_dropped: u64,
     /// Why the sink stopped, if it did.
     pub error: Option<StatusError>,
+}
+
+impl std::fmt::Display for SinkReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sink {}: {} forwarded, {} filtered out, {} duplicates dropped",
+            self.sink, self.forwarded, self.filtered_out, self.duplicates_dropped
+        )?;
+        match &self.error {
+            Some(e) => write!(f, ", failed: {e}"),
+            None => Ok(()),
+        }
+    }
 }

@@ -10,21 +10,22 @@ use futures_util::future::join_all;
 
 use super::{AlertRecord, AlertSink, SinkError, SinkErrorKind};
 
-/// How many partly delivered batches a [`Fanout`] remembers.
-const REMEMBERED_BATCHES: usize = 256;
+/// How many records a [`Fanout`] remembers as taken by some members only.
+const REMEMBERED_RECORDS: usize = 65_536;
 
 /// Sends every batch to several sinks, concurrently.
 ///
 /// **Semantics.** `send` is `Ok` only when every member sink accepted the
 /// batch. When some members fail, the error (kind
 /// [`SinkErrorKind::Partial`]) lists each failure, is retryable only if
-/// every failure is, and carries the longest `Retry-After` among them.
-/// The fan-out remembers which members already accepted that exact batch
-/// (recognised by a fingerprint of each record's tenant and raw bytes), so
-/// when the caller sends the same batch again only the members that failed
-/// receive it: a healthy sink gets no duplicates because another one is
-/// down. It remembers the last 256 partly delivered batches; a batch it no
-/// longer remembers goes to every member again (at-least-once).
+/// every failure is, carries the longest `Retry-After` among them, and its
+/// [`SinkError::accepted`] is the prefix that every member has.
+/// The fan-out remembers, record by record (a fingerprint of the tenant and
+/// the raw bytes), which members already took a record, so when the caller
+/// sends the rest (or the same batch) again each member receives only what
+/// it does not have: a healthy sink gets no duplicates because another one
+/// is down. It remembers up to 65,536 such records; one it no longer
+/// remembers goes to every member again (at-least-once).
 ///
 /// For independent progress per sink (one slow SIEM must not hold back the
 /// others), give each sink its own checkpoint instead of one fan-out.
@@ -32,19 +33,23 @@ const REMEMBERED_BATCHES: usize = 256;
 /// ```
 /// # async fn run() -> Result<(), defender_siem::sink::SinkError> {
 /// use std::sync::Arc;
-/// use defender_siem::sink::{AlertSink, Fanout, MemorySink};
+/// use defender_siem::sink::{AlertRecord, AlertSink, Fanout, MemorySink};
+/// use defender_siem::{TenantId, TenantInfo};
 ///
+/// let tenant = Arc::new(TenantInfo::new(TenantId::new("contoso.com").unwrap(), "Contoso"));
+/// let batch = [AlertRecord::from_json(tenant, r#"{"id":"a1"}"#).unwrap()];
 /// let (a, b) = (MemorySink::named("a"), MemorySink::named("b"));
 /// let fanout = Fanout::new(vec![Arc::new(a.clone()), Arc::new(b.clone())]);
 /// b.fail_next(1);
-/// assert!(fanout.send(&[]).await.is_err()); // `a` took it, `b` failed
-/// fanout.send(&[]).await?;                  // only `b` is asked again
-/// assert_eq!((a.batches().len(), b.batches().len()), (1, 1));
+/// assert!(fanout.send(&batch).await.is_err()); // `a` took it, `b` failed
+/// fanout.send(&batch).await?;                  // only `b` is asked again
+/// assert_eq!((a.records().len(), b.records().len()), (1, 1));
 /// # Ok(()) }
 /// ```
 pub struct Fanout {
     sinks: Vec<Arc<dyn AlertSink>>,
-    delivered: Mutex<VecDeque<(u64, Vec<bool>)>>,
+    /// (record fingerprint, which members have it), oldest first.
+    taken: Mutex<VecDeque<(u64, Vec<bool>)>>,
 }
 
 impl Fanout {
@@ -52,7 +57,7 @@ impl Fanout {
     pub fn new(sinks: Vec<Arc<dyn AlertSink>>) -> Self {
         Fanout {
             sinks,
-            delivered: Mutex::new(VecDeque::new()),
+            taken: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -61,39 +66,40 @@ impl Fanout {
         &self.sinks
     }
 
-    fn remembered(&self, fingerprint: u64) -> Vec<bool> {
-        let memory = self
-            .delivered
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        memory
+    /// For each record, which members already have it.
+    fn remembered(&self, prints: &[u64]) -> Vec<Vec<bool>> {
+        let memory = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
+        prints
             .iter()
-            .find(|(fp, _)| *fp == fingerprint)
-            .map_or_else(|| vec![false; self.sinks.len()], |(_, done)| done.clone())
+            .map(|fp| {
+                memory
+                    .iter()
+                    .find(|(f, _)| f == fp)
+                    .map_or_else(|| vec![false; self.sinks.len()], |(_, has)| has.clone())
+            })
+            .collect()
     }
 
-    fn remember(&self, fingerprint: u64, done: Option<Vec<bool>>) {
-        let mut memory = self
-            .delivered
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        memory.retain(|(fp, _)| *fp != fingerprint);
-        if let Some(done) = done {
-            if memory.len() >= REMEMBERED_BATCHES {
-                memory.pop_front();
+    /// Keeps the records some members have and others not; forgets the
+    /// ones every member has.
+    fn remember(&self, prints: &[u64], has: &[Vec<bool>]) {
+        let mut memory = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
+        for (fp, has) in prints.iter().zip(has) {
+            memory.retain(|(f, _)| f != fp);
+            if has.iter().any(|h| !h) && has.iter().any(|h| *h) {
+                if memory.len() >= REMEMBERED_RECORDS {
+                    memory.pop_front();
+                }
+                memory.push_back((*fp, has.clone()));
             }
-            memory.push_back((fingerprint, done));
         }
     }
 }
 
-fn fingerprint(batch: &[AlertRecord]) -> u64 {
+fn fingerprint(record: &AlertRecord) -> u64 {
     let mut h = DefaultHasher::new();
-    batch.len().hash(&mut h);
-    for r in batch {
-        r.tenant.id.as_str().hash(&mut h);
-        r.raw.get().hash(&mut h);
-    }
+    record.tenant.id.as_str().hash(&mut h);
+    record.raw.get().hash(&mut h);
     h.finish()
 }
 
@@ -111,32 +117,53 @@ impl AlertSink for Fanout {
         "fanout"
     }
 
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        self.sinks.iter().any(|s| s.accepts(record))
+    }
+
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
-        let fp = fingerprint(batch);
-        let mut done = self.remembered(fp);
-        let pending = self
+        let prints: Vec<u64> = batch.iter().map(fingerprint).collect();
+        let mut has = self.remembered(&prints);
+        // Each member gets the records it does not have yet, in order.
+        let wanted: Vec<Vec<usize>> = (0..self.sinks.len())
+            .map(|m| (0..batch.len()).filter(|&i| !has[i][m]).collect())
+            .collect();
+        let sends = self
             .sinks
             .iter()
+            .zip(&wanted)
             .enumerate()
-            .filter(|(i, _)| !done.get(*i).copied().unwrap_or(false))
-            .map(|(i, sink)| async move { (i, sink.send(batch).await) });
-        let mut failures = Vec::new();
-        for (i, result) in join_all(pending).await {
-            match result {
-                Ok(()) => {
-                    if let Some(slot) = done.get_mut(i) {
-                        *slot = true;
-                    }
+            .map(|(m, (sink, idx))| async move {
+                if idx.is_empty() {
+                    return (m, Ok(()));
                 }
-                Err(e) => failures.push(e),
+                let result = if idx.len() == batch.len() {
+                    sink.send(batch).await
+                } else {
+                    let picked: Vec<AlertRecord> = idx.iter().map(|&i| batch[i].clone()).collect();
+                    sink.send(&picked).await
+                };
+                (m, result)
+            });
+        let mut failures = Vec::new();
+        for (m, result) in join_all(sends).await {
+            let taken = match &result {
+                Ok(()) => wanted[m].len(),
+                Err(e) => e.accepted().min(wanted[m].len()),
+            };
+            for &i in &wanted[m][..taken] {
+                has[i][m] = true;
+            }
+            if let Err(e) = result {
+                failures.push(e);
             }
         }
+        self.remember(&prints, &has);
         if failures.is_empty() {
-            self.remember(fp, None);
             return Ok(());
         }
-        self.remember(fp, Some(done));
-        Err(combine(self.sinks.len(), failures))
+        let accepted = has.iter().take_while(|h| h.iter().all(|x| *x)).count();
+        Err(combine(self.sinks.len(), failures).with_accepted(accepted))
     }
 
     async fn health(&self) -> Result<(), SinkError> {
