@@ -38,7 +38,10 @@ client_secret = "${{SHUTDOWN_TEST_SECRET}}"
         client = sim.client_id(),
     );
     for t in sim.tenants() {
-        text.push_str(&format!("\n[[tenants]]\nid = \"{}\"\nname = \"{}\"\n", t.id, t.name));
+        text.push_str(&format!(
+            "\n[[tenants]]\nid = \"{}\"\nname = \"{}\"\n",
+            t.id, t.name
+        ));
     }
     text.push_str(&format!(
         "\n[[sinks]]\nname = \"archive\"\ntype = \"file\"\npath = \"{}\"\n",
@@ -68,7 +71,9 @@ fn delivered(path: &Path) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for line in text.lines() {
         let alert: Value = serde_json::from_str(line).unwrap();
-        *counts.entry(alert["id"].as_str().unwrap().to_owned()).or_default() += 1;
+        *counts
+            .entry(alert["id"].as_str().unwrap().to_owned())
+            .or_default() += 1;
     }
     counts
 }
@@ -96,12 +101,18 @@ async fn sigint_during_a_retry_after_wait_exits_at_once_and_loses_nothing() {
     // Wait until the throttled call has been answered.
     let mut waited = Duration::ZERO;
     while sim.stats().throttled == 0 {
-        assert!(waited < Duration::from_secs(30), "the simulator never throttled");
+        assert!(
+            waited < Duration::from_secs(30),
+            "the simulator never throttled"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += Duration::from_millis(50);
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(child.try_wait().unwrap().is_none(), "the forwarder waits out Retry-After");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the forwarder waits out Retry-After"
+    );
     let pid = child.id().unwrap();
     let signalled = std::time::Instant::now();
     std::process::Command::new("kill")
@@ -129,7 +140,10 @@ async fn sigint_during_a_retry_after_wait_exits_at_once_and_loses_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let after = delivered(&alerts);
-    let truth: Vec<String> = sim.ground_truth(&sim.tenants()[0].id).unwrap().iter()
+    let truth: Vec<String> = sim
+        .ground_truth(&sim.tenants()[0].id)
+        .unwrap()
+        .iter()
         .map(|a| a["id"].as_str().unwrap().to_owned())
         .collect();
     for id in &truth {
