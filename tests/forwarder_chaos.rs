@@ -95,6 +95,8 @@ struct FlakySink {
     refused_while_down: AtomicU64,
     /// Batches stored but reported as failed.
     unacknowledged_batches: AtomicU64,
+    /// Batches of which only a prefix was taken (and said so).
+    partial: AtomicU64,
     /// Versions of the batches stored but reported as failed.
     unacknowledged: Mutex<Vec<Version>>,
 }
@@ -109,6 +111,7 @@ impl FlakySink {
             refused: AtomicU64::new(0),
             refused_while_down: AtomicU64::new(0),
             unacknowledged_batches: AtomicU64::new(0),
+            partial: AtomicU64::new(0),
             unacknowledged: Mutex::new(Vec::new()),
         }
     }
@@ -136,9 +139,18 @@ impl AlertSink for FlakySink {
             return Err(self.failure("the backend is down"));
         }
         let roll = mix(self.seed ^ mix(n)) % 100;
-        if roll < 15 {
+        if roll < 15 || (30..40).contains(&roll) && batch.len() <= 1 {
             self.refused.fetch_add(1, Ordering::SeqCst);
             return Err(self.failure("batch refused"));
+        }
+        if (30..40).contains(&roll) && batch.len() > 1 {
+            // Takes the first half and says so: the forwarder must count
+            // it delivered and send only the rest again, so these
+            // versions may never turn up twice.
+            let taken = batch.len() / 2;
+            self.inner.send(&batch[..taken]).await?;
+            self.partial.fetch_add(1, Ordering::SeqCst);
+            return Err(self.failure("took part of the batch").with_accepted(taken));
         }
         self.inner.send(batch).await?;
         if roll < 30 {
@@ -403,7 +415,7 @@ async fn nothing_is_lost_or_misrouted_under_faults_flaky_sinks_and_late_updates(
     );
     println!(
         "chaos: lost healthy {} high {} flaky {}; duplicates healthy {} high {} flaky {}; \
-         flaky refused {} batches ({} after storing them, {} versions) and {} while down",
+         flaky refused {} batches ({} after storing them, {} versions), took {} in part and refused {} while down",
         lost_h.len(),
         lost_hi.len(),
         lost_f.len(),
@@ -413,6 +425,7 @@ async fn nothing_is_lost_or_misrouted_under_faults_flaky_sinks_and_late_updates(
         flaky.refused.load(Ordering::SeqCst),
         flaky.unacknowledged_batches.load(Ordering::SeqCst),
         unacknowledged.len(),
+        flaky.partial.load(Ordering::SeqCst),
         flaky.refused_while_down.load(Ordering::SeqCst),
     );
     println!(
@@ -432,6 +445,10 @@ async fn nothing_is_lost_or_misrouted_under_faults_flaky_sinks_and_late_updates(
     assert!(stats.faults > 0 && failed_polls > 0);
     assert!(!malformed_versions.is_empty(), "no malformed alert was met");
     assert!(flaky.refused_while_down.load(Ordering::SeqCst) > 0);
+    assert!(
+        flaky.partial.load(Ordering::SeqCst) > 0,
+        "no partial acknowledgement happened"
+    );
     assert!(!unacknowledged.is_empty());
     assert!(seen_anywhere.len() > scale.tenants * scale.alerts);
 
