@@ -50,9 +50,11 @@ fn forwarder(sim: &Simulator, hec: &str) -> Forwarder {
     let sink: Arc<dyn AlertSink> = Arc::new(Named::new("soc-splunk", sink));
     Forwarder::builder()
         .source(Arc::new(client))
-        .tenants(sim.tenants().iter().map(|t| {
-            TenantInfo::new(TenantId::new(&t.id).unwrap(), t.name.clone())
-        }))
+        .tenants(
+            sim.tenants()
+                .iter()
+                .map(|t| TenantInfo::new(TenantId::new(&t.id).unwrap(), t.name.clone())),
+        )
         .checkpoint_store(Arc::new(MemoryCheckpointStore::new()))
         .tenant_concurrency(CONCURRENCY)
         .sink(sink)
@@ -83,12 +85,21 @@ async fn received(server: &MockServer) -> BTreeMap<(String, String, String), usi
 }
 
 fn free_port() -> std::net::SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hec_down_for_200_tenants_is_found_once_and_everyone_catches_up() {
-    let sim = quiet().tenants(200).alerts_per_tenant(3).seed(5).start().await.unwrap();
+    let sim = quiet()
+        .tenants(200)
+        .alerts_per_tenant(3)
+        .seed(5)
+        .start()
+        .await
+        .unwrap();
     // A port nothing listens on: every connection is refused.
     let addr = free_port();
     let fwd = forwarder(&sim, &format!("http://{addr}"));
@@ -107,11 +118,16 @@ async fn hec_down_for_200_tenants_is_found_once_and_everyone_catches_up() {
         })
         .count();
     let sample = report.tenants[0].sinks[0].error.clone().unwrap();
-    eprintln!("down: one poll of 200 tenants took {took:?}; {refused_by_breaker} refused by the breaker; e.g. {sample}");
+    eprintln!(
+        "down: one poll of 200 tenants took {took:?}; {refused_by_breaker} refused by the breaker; e.g. {sample}"
+    );
     assert_eq!(report.forwarded(), 0);
     assert!(report.tenants.iter().all(|t| t.sinks[0].error.is_some()));
     // At most one wave of concurrent tenants met the outage itself.
-    assert!(refused_by_breaker >= 200 - CONCURRENCY, "{refused_by_breaker}");
+    assert!(
+        refused_by_breaker >= 200 - CONCURRENCY,
+        "{refused_by_breaker}"
+    );
     // The error names the configured sink, its type and its host.
     assert!(sample.message.contains("soc-splunk"), "{sample}");
     assert!(sample.message.contains(&addr.to_string()), "{sample}");
@@ -142,10 +158,18 @@ async fn hec_down_for_200_tenants_is_found_once_and_everyone_catches_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_hec_is_never_asked_more_than_the_policy_allows() {
-    let sim = quiet().tenants(20).alerts_per_tenant(2).seed(9).start().await.unwrap();
+    let sim = quiet()
+        .tenants(20)
+        .alerts_per_tenant(2)
+        .seed(9)
+        .start()
+        .await
+        .unwrap();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503).set_body_string(r#"{"text":"Server is busy","code":9}"#))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_string(r#"{"text":"Server is busy","code":9}"#),
+        )
         .mount(&server)
         .await;
     let fwd = forwarder(&sim, &server.uri());

@@ -141,7 +141,10 @@ impl Breaker {
             tracing::warn!(error = %error, cooldown = ?self.cooldown, "sink is down: circuit breaker open; deliveries to it wait for a probe");
         }
         let since = chrono::Utc::now().format("%H:%M:%SZ");
-        let at = error.endpoint().map(|e| format!(" ({e})")).unwrap_or_default();
+        let at = error
+            .endpoint()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
         *state = State::Open {
             probe_at: Instant::now() + self.cooldown,
             why: format!("down since {since}{at}: {}", error.message()),

@@ -57,6 +57,8 @@ pub mod splunk_hec;
 pub mod syslog;
 
 #[cfg(any(feature = "splunk", feature = "sentinel"))]
+mod batch;
+#[cfg(any(feature = "splunk", feature = "sentinel"))]
 mod http;
 
 use std::fmt::Debug;

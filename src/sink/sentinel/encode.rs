@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::format::SentinelRow;
 use crate::sink::AlertRecord;
+use crate::sink::batch::{Framing, cut_bodies};
 
 /// One request body: a JSON array of the rows of `records[range]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,49 +53,27 @@ pub fn encode_chunks_reusing(
     max_bytes: usize,
     spare: &mut Vec<Vec<u8>>,
 ) -> Vec<SentinelChunk> {
-    let mut chunks = Vec::new();
-    // Every body is handed to its request, so each gets its own buffer,
-    // sized once for a full chunk rather than grown by doubling.
-    let capacity = max_bytes.min(1 << 20) + 1;
-    let mut new_body = || match spare.pop() {
-        Some(mut body) => {
-            body.clear();
-            body.reserve(capacity);
-            body
-        }
-        None => Vec::with_capacity(capacity),
-    };
-    let mut body = new_body();
-    body.push(b'[');
-    let mut first = 0;
-    for (i, record) in records.iter().enumerate() {
-        let start = body.len();
-        if i > first {
-            body.push(b',');
-        }
-        row.encode(record, now, &mut body);
-        if body.len() + 1 > max_bytes && i > first {
-            // Hand this row on to the next chunk, without its comma.
-            let mut next = new_body();
-            next.push(b'[');
-            next.extend_from_slice(&body[start + 1..]);
-            body.truncate(start);
-            body.push(b']');
-            chunks.push(SentinelChunk {
-                range: first..i,
-                body: std::mem::replace(&mut body, next),
-            });
-            first = i;
-        }
+    let framing = Rows { row, now };
+    cut_bodies(records, &framing, max_bytes, usize::MAX, spare)
+        .into_iter()
+        .map(|(range, body)| SentinelChunk { range, body })
+        .collect()
+}
+
+/// A JSON array of table rows.
+struct Rows<'a> {
+    row: &'a SentinelRow,
+    now: DateTime<Utc>,
+}
+
+impl Framing for Rows<'_> {
+    const OPEN: &'static [u8] = b"[";
+    const SEPARATOR: &'static [u8] = b",";
+    const CLOSE: &'static [u8] = b"]";
+
+    fn encode(&self, record: &AlertRecord, out: &mut Vec<u8>) {
+        self.row.encode(record, self.now, out);
     }
-    if first < records.len() {
-        body.push(b']');
-        chunks.push(SentinelChunk {
-            range: first..records.len(),
-            body,
-        });
-    }
-    chunks
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use crate::format::HecEnvelope;
 use crate::sink::AlertRecord;
+use crate::sink::batch::{Framing, cut_bodies};
 
 /// One request body: concatenated envelopes of `records[range]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,42 +50,23 @@ pub fn encode_batches_reusing(
     max_events: usize,
     spare: &mut Vec<Vec<u8>>,
 ) -> Vec<HecBatch> {
-    let mut batches = Vec::new();
-    // Every body is handed to its request, so each gets its own buffer,
-    // sized once for a full body rather than grown by doubling.
-    let capacity = max_bytes.min(1 << 20);
-    let mut new_body = || match spare.pop() {
-        Some(mut body) => {
-            body.clear();
-            body.reserve(capacity);
-            body
-        }
-        None => Vec::with_capacity(capacity),
-    };
-    let mut body = new_body();
-    let mut first = 0;
-    for (i, record) in records.iter().enumerate() {
-        let start = body.len();
-        envelope.encode(record, &mut body);
-        let full = i - first >= max_events.max(1);
-        if (body.len() > max_bytes || full) && i > first {
-            let mut next = new_body();
-            next.extend_from_slice(&body[start..]);
-            body.truncate(start);
-            batches.push(HecBatch {
-                range: first..i,
-                body: std::mem::replace(&mut body, next),
-            });
-            first = i;
-        }
+    cut_bodies(records, &Envelopes(envelope), max_bytes, max_events, spare)
+        .into_iter()
+        .map(|(range, body)| HecBatch { range, body })
+        .collect()
+}
+
+/// Concatenated HEC event envelopes.
+struct Envelopes<'a>(&'a HecEnvelope);
+
+impl Framing for Envelopes<'_> {
+    const OPEN: &'static [u8] = b"";
+    const SEPARATOR: &'static [u8] = b"";
+    const CLOSE: &'static [u8] = b"";
+
+    fn encode(&self, record: &AlertRecord, out: &mut Vec<u8>) {
+        self.0.encode(record, out);
     }
-    if first < records.len() {
-        batches.push(HecBatch {
-            range: first..records.len(),
-            body,
-        });
-    }
-    batches
 }
 
 /// The body for `records` as one request, whatever its size.
