@@ -282,7 +282,7 @@ impl Inner {
             let sink = run.sink.clone();
             let mut delivery = Delivery::new(sink.as_ref(), records, policy)
                 .breaker(&self.breakers[run.index])
-                .cancel(&self.shutdown, policy);
+                .cancel(&self.shutdown);
             while let Some(step) = delivery.step().await {
                 match step {
                     Step::Accepted(range) => {

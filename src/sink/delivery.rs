@@ -60,6 +60,7 @@ pub struct Delivery<'a> {
     sink: &'a dyn AlertSink,
     batch: &'a [AlertRecord],
     offset: usize,
+    policy: &'a RetryPolicy,
     retrier: Retrier<'a>,
     cancel: Option<&'a Cancel>,
     breaker: Option<&'a Breaker>,
@@ -76,6 +77,7 @@ impl<'a> Delivery<'a> {
             sink,
             batch,
             offset: 0,
+            policy,
             retrier: policy.retrier(None),
             cancel: None,
             breaker: None,
@@ -95,9 +97,9 @@ impl<'a> Delivery<'a> {
 
     /// Ends every retry wait (and a wait for a probe) when `cancel` fires.
     #[must_use]
-    pub fn cancel(mut self, cancel: &'a Cancel, policy: &'a RetryPolicy) -> Self {
+    pub fn cancel(mut self, cancel: &'a Cancel) -> Self {
         self.cancel = Some(cancel);
-        self.retrier = policy.retrier(Some(cancel));
+        self.retrier = self.policy.retrier(Some(cancel));
         self
     }
 
