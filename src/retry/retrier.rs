@@ -125,7 +125,11 @@ impl<'a> Retrier<'a> {
     /// After a failed attempt: decides, waits the back-off or the backend's
     /// `Retry-After` (ended at once by the cancel signal), and returns `Ok`
     /// when the next attempt may start, or why not. `error` is only logged.
-    pub async fn wait(&mut self, failure: Option<Failure>, error: impl Display) -> Result<(), Stop> {
+    pub async fn wait(
+        &mut self,
+        failure: Option<Failure>,
+        error: impl Display,
+    ) -> Result<(), Stop> {
         let Some(failure) = failure else {
             return Err(Stop::NotRetryable);
         };
@@ -256,7 +260,10 @@ mod tests {
             })
             .await;
         let gave_up = out.unwrap_err();
-        assert_eq!((calls.get(), gave_up.attempts, gave_up.stop), (4, 4, Stop::Exhausted));
+        assert_eq!(
+            (calls.get(), gave_up.attempts, gave_up.stop),
+            (4, 4, Stop::Exhausted)
+        );
 
         let out: Result<(), _> = policy
             .run(None, |_| async { Err(Attempt::fatal("bad request")) })

@@ -177,7 +177,11 @@ impl Breaker {
 /// tenant), rather than that one batch was refused.
 pub(super) fn means_down(error: &SinkError) -> bool {
     use super::SinkErrorKind as K;
-    error.is_retryable() || matches!(error.kind(), K::Connection | K::Timeout | K::Auth | K::Config)
+    error.is_retryable()
+        || matches!(
+            error.kind(),
+            K::Connection | K::Timeout | K::Auth | K::Config
+        )
 }
 
 #[cfg(test)]
@@ -206,7 +210,9 @@ mod tests {
     async fn a_failed_probe_reopens_and_an_abandoned_one_is_retried() {
         let breaker = Breaker::new(Duration::from_secs(60));
         breaker.trip(&SinkError::connection("s", "refused"));
-        assert!(matches!(breaker.admit(None).await, Admission::Refused(t) if t.contains("refused")));
+        assert!(
+            matches!(breaker.admit(None).await, Admission::Refused(t) if t.contains("refused"))
+        );
         breaker.allow_probe();
         assert_eq!(breaker.admit(None).await, Admission::Probe);
         breaker.abandon_probe();
@@ -220,6 +226,11 @@ mod tests {
         use crate::sink::SinkErrorKind;
         let bad_data = SinkError::new("s", SinkErrorKind::Rejected, false, "bad event");
         assert!(!means_down(&bad_data));
-        assert!(means_down(&SinkError::new("s", SinkErrorKind::Auth, false, "bad token")));
+        assert!(means_down(&SinkError::new(
+            "s",
+            SinkErrorKind::Auth,
+            false,
+            "bad token"
+        )));
     }
 }

@@ -174,7 +174,10 @@ impl<'a> Delivery<'a> {
     fn stop(&mut self, error: SinkError, stop: Stop) -> Step {
         self.done = true;
         if let Some(breaker) = self.breaker
-            && matches!(stop, Stop::Exhausted | Stop::WaitTooLong(_) | Stop::NotRetryable)
+            && matches!(
+                stop,
+                Stop::Exhausted | Stop::WaitTooLong(_) | Stop::NotRetryable
+            )
             && means_down(&error)
         {
             breaker.trip(&error);

@@ -235,7 +235,11 @@ impl SinkError {
 impl fmt::Display for SinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner.endpoint {
-            Some(at) => write!(f, "sink `{}` ({at}): {}", self.inner.sink, self.inner.message)?,
+            Some(at) => write!(
+                f,
+                "sink `{}` ({at}): {}",
+                self.inner.sink, self.inner.message
+            )?,
             None => write!(f, "sink `{}`: {}", self.inner.sink, self.inner.message)?,
         }
         match (self.inner.status, self.inner.code) {

@@ -14,7 +14,7 @@ use reqwest::header::HeaderMap;
 use url::Url;
 
 use crate::error::Error;
-use crate::retry::{Failure, parse_retry_after};
+use crate::retry::parse_retry_after;
 use crate::sink::{SinkError, SinkErrorKind};
 
 /// TLS and timeout settings of an HTTP sink.
@@ -165,25 +165,30 @@ fn describe(e: &reqwest::Error) -> String {
     text
 }
 
-/// A transport error as a retry failure and a sink error, without the URL.
-pub(crate) fn transport(sink: &str, e: reqwest::Error) -> (Failure, SinkError) {
+/// A transport error as a sink error (timeout or connection, both
+/// retryable), without the URL.
+pub(crate) fn transport(sink: &str, e: reqwest::Error) -> SinkError {
     let e = e.without_url();
     if e.is_timeout() {
-        (
-            Failure::Timeout,
-            SinkError::new(
-                sink,
-                SinkErrorKind::Timeout,
-                true,
-                format!("request timed out: {}", describe(&e)),
-            ),
+        SinkError::new(
+            sink,
+            SinkErrorKind::Timeout,
+            true,
+            format!("request timed out: {}", describe(&e)),
         )
     } else {
         let message = format!("connection failed: {}", describe(&e));
-        (
-            Failure::Connection,
-            SinkError::connection(sink, message).with_source(e),
-        )
+        SinkError::connection(sink, message).with_source(e)
+    }
+}
+
+/// `host:port` of `url` (the port the scheme implies when none is given),
+/// for [`SinkError::at`]: no path, no query string.
+pub(crate) fn host_port(url: &Url) -> String {
+    let host = url.host().map_or_else(|| "?".to_owned(), |h| h.to_string());
+    match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
     }
 }
 

@@ -54,16 +54,10 @@ impl<S: AlertSink> AlertSink for Named<S> {
     }
 
     async fn health(&self) -> Result<(), SinkError> {
-        self.inner
-            .health()
-            .await
-            .map_err(|e| e.renamed(&self.name))
+        self.inner.health().await.map_err(|e| e.renamed(&self.name))
     }
 
     async fn flush(&self) -> Result<(), SinkError> {
-        self.inner
-            .flush()
-            .await
-            .map_err(|e| e.renamed(&self.name))
+        self.inner.flush().await.map_err(|e| e.renamed(&self.name))
     }
 }
