@@ -117,7 +117,6 @@ async fn tls_to_real_rsyslog() {
 
     // Without the CA the certificate is refused: verification is on.
     let strict = SyslogSink::tls(&address, "localhost")
-        .retry(defender_siem::retry::RetryPolicy::never())
         .build()
         .unwrap();
     let e = strict.send(&records[..1]).await.unwrap_err();
