@@ -200,6 +200,9 @@ async fn a_refused_connection_is_retryable_and_debug_hides_the_password() {
     assert_eq!(err.accepted(), 1);
     let at = format!("127.0.0.1:{port}");
     assert_eq!(err.endpoint(), Some(at.as_str()));
-    assert_eq!(sink.health().await.unwrap_err().endpoint(), Some(at.as_str()));
+    assert_eq!(
+        sink.health().await.unwrap_err().endpoint(),
+        Some(at.as_str())
+    );
     assert!(!err.to_string().contains("very-secret-smtp-password"));
 }

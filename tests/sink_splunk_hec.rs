@@ -317,7 +317,10 @@ async fn a_refused_event_is_set_aside_and_the_rest_delivered() {
         .unwrap();
     let e = sink.send(&batch).await.unwrap_err();
     assert!(!e.is_retryable());
-    assert_eq!((e.accepted(), e.status(), e.code()), (1, Some(400), Some(12)));
+    assert_eq!(
+        (e.accepted(), e.status(), e.code()),
+        (1, Some(400), Some(12))
+    );
     assert!(e.to_string().contains("alert a1 was refused"), "{e}");
     assert_eq!(events(&server).await.len(), 1);
     assert_eq!(sink.set_aside_count(), 0);
@@ -407,14 +410,21 @@ async fn an_ack_timeout_is_unconfirmed_from_the_first_unacknowledged_request() {
     // Requests [0..2] (ack 1), [2..4] (ack 2), [4..6] (ack 3): only the
     // first is claimed, though the third was acknowledged too.
     assert_eq!(e.accepted(), 2);
-    assert_eq!(events(&server).await.len(), 3, "nothing is re-sent by the sink");
+    assert_eq!(
+        events(&server).await.len(),
+        3,
+        "nothing is re-sent by the sink"
+    );
     let host = server.address().to_string();
     assert_eq!(e.endpoint(), Some(host.as_str()));
 }
 
 /// A receiver that fails the `nth` event POST (0-based) with 503, once or
 /// for good, and counts the POSTs.
-async fn failing_nth(nth: usize, forever: bool) -> (MockServer, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+async fn failing_nth(
+    nth: usize,
+    forever: bool,
+) -> (MockServer, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     let server = MockServer::start().await;
     let posts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let seen = posts.clone();
@@ -460,7 +470,10 @@ async fn a_failed_third_request_of_four_is_the_only_one_sent_again() {
         .build()
         .unwrap();
     let e = sink.send(&batch).await.unwrap_err();
-    assert_eq!((e.accepted(), e.status(), e.is_retryable()), (4, Some(503), true));
+    assert_eq!(
+        (e.accepted(), e.status(), e.is_retryable()),
+        (4, Some(503), true)
+    );
     assert_eq!(posts.load(std::sync::atomic::Ordering::SeqCst), 3);
 
     // Through the caller: every record reaches Splunk exactly once, 5 POSTs.
@@ -488,7 +501,10 @@ async fn a_request_failing_for_good_is_posted_max_attempts_times() {
     // 2 accepted requests + 6 attempts of the failing one (before the
     // sink stopped retrying, the nesting made it 6 × 6 = 36).
     assert_eq!(posts.load(std::sync::atomic::Ordering::SeqCst), 2 + 6);
-    assert_eq!(delivered_ids(&server, &[2, 3, 4, 5, 6, 7]).await, batch_ids(4));
+    assert_eq!(
+        delivered_ids(&server, &[2, 3, 4, 5, 6, 7]).await,
+        batch_ids(4)
+    );
 }
 
 fn batch_ids(n: usize) -> Vec<String> {
@@ -499,14 +515,18 @@ fn batch_ids(n: usize) -> Vec<String> {
 async fn every_error_names_the_host_and_never_the_token() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"text":"Invalid token","code":4})))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json!({"text":"Invalid token","code":4})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(503).set_body_json(json!({"code":18})))
         .mount(&server)
         .await;
-    let sink = SplunkHecSink::builder(&server.uri(), TOKEN).build().unwrap();
+    let sink = SplunkHecSink::builder(&server.uri(), TOKEN)
+        .build()
+        .unwrap();
     let host = server.address().to_string();
     // A port nothing listens on: a connection error.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use defender_siem::format::TRUNCATION_MARKER;
 use defender_siem::retry::RetryPolicy;
-use defender_siem::sink::{AlertSink, deliver};
 use defender_siem::sink::syslog::{Framing, SyslogSink};
+use defender_siem::sink::{AlertSink, deliver};
 use sink_support::{full, hostile, record};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, UdpSocket};

@@ -360,7 +360,7 @@ impl EmailSink {
                     .unwrap_or_default(),
                 rule.name()
             );
-            if self.sent.lock().map_or(false, |s| s.contains(&key)) {
+            if self.sent.lock().is_ok_and(|s| s.contains(&key)) {
                 debug!(rule = rule.name(), "already mailed this alert version");
                 continue;
             }
