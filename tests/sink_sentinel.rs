@@ -131,13 +131,12 @@ async fn chunks_stay_at_or_under_one_mebibyte_of_json() {
     assert_eq!(seen, 30);
 }
 
-#[tokio::test]
-async fn too_large_splits_and_throttling_waits() {
-    let server = MockServer::start().await;
+/// One 429 (Retry-After 50 ms), then 413 for chunks of more than 2 rows.
+async fn throttled_once_then_splitting(server: &MockServer) {
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0.05"))
         .up_to_n_times(1)
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("POST"))
         .respond_with(|req: &Request| {
@@ -147,8 +146,14 @@ async fn too_large_splits_and_throttling_waits() {
                 ResponseTemplate::new(204)
             }
         })
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test]
+async fn too_large_splits_and_throttling_waits() {
+    let server = MockServer::start().await;
+    throttled_once_then_splitting(&server).await;
     let sink = builder(&server, Arc::new(StaticTokenProvider::new("t")))
         .build()
         .unwrap();
@@ -160,21 +165,7 @@ async fn too_large_splits_and_throttling_waits() {
         (Some(429), Some(Duration::from_millis(50)), 0, true)
     );
     server.reset().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0.05"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(|req: &Request| {
-            if rows(&unzip(&req.body)).len() > 2 {
-                ResponseTemplate::new(413)
-            } else {
-                ResponseTemplate::new(204)
-            }
-        })
-        .mount(&server)
-        .await;
+    throttled_once_then_splitting(&server).await;
     let started = std::time::Instant::now();
     deliver(&sink, &batch, &fast()).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(50));
@@ -242,22 +233,25 @@ fn ids(req: &Request) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_failed_chunk_reports_the_chunks_before_it_and_only_the_rest_is_sent_again() {
-    let server = MockServer::start().await;
-    let posts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = posts.clone();
+/// Answers 204, except 503 to the third POST.
+async fn third_post_fails_once(server: &MockServer) {
+    let posts = std::sync::atomic::AtomicUsize::new(0);
     Mock::given(method("POST"))
         .respond_with(move |_: &Request| {
-            // The third request fails once.
-            if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 {
+            if posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 {
                 ResponseTemplate::new(503)
             } else {
                 ResponseTemplate::new(204)
             }
         })
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test]
+async fn a_failed_chunk_reports_the_chunks_before_it_and_only_the_rest_is_sent_again() {
+    let server = MockServer::start().await;
+    third_post_fails_once(&server).await;
     let sink = builder(&server, Arc::new(StaticTokenProvider::new("t")))
         .gzip(false)
         .max_chunk_bytes(1024)
@@ -276,18 +270,7 @@ async fn a_failed_chunk_reports_the_chunks_before_it_and_only_the_rest_is_sent_a
 
     // Through the caller's retry: every row once, one extra POST.
     server.reset().await;
-    posts.store(0, std::sync::atomic::Ordering::SeqCst);
-    let seen = posts.clone();
-    Mock::given(method("POST"))
-        .respond_with(move |_: &Request| {
-            if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 {
-                ResponseTemplate::new(503)
-            } else {
-                ResponseTemplate::new(204)
-            }
-        })
-        .mount(&server)
-        .await;
+    third_post_fails_once(&server).await;
     deliver(&sink, &batch, &fast()).await.unwrap();
     let reqs = server.received_requests().await.unwrap();
     let accepted: Vec<String> = reqs

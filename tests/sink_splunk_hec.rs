@@ -191,15 +191,20 @@ async fn busy_server_is_retried_honouring_retry_after() {
     assert_eq!(events(&server).await.len(), 3);
 }
 
-#[tokio::test]
-async fn permanent_errors_name_code_and_fix_but_never_the_token() {
-    let server = MockServer::start().await;
+/// Every POST answered 403 "Invalid token" (code 4).
+async fn refuse_the_token(server: &MockServer) {
     Mock::given(method("POST"))
         .respond_with(
             ResponseTemplate::new(403).set_body_json(json!({"text":"Invalid token","code":4})),
         )
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test]
+async fn permanent_errors_name_code_and_fix_but_never_the_token() {
+    let server = MockServer::start().await;
+    refuse_the_token(&server).await;
     let sink = SplunkHecSink::builder(&server.uri(), TOKEN)
         .build()
         .unwrap();
@@ -514,12 +519,7 @@ fn batch_ids(n: usize) -> Vec<String> {
 #[tokio::test]
 async fn every_error_names_the_host_and_never_the_token() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(403).set_body_json(json!({"text":"Invalid token","code":4})),
-        )
-        .mount(&server)
-        .await;
+    refuse_the_token(&server).await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(503).set_body_json(json!({"code":18})))
         .mount(&server)

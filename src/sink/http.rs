@@ -192,6 +192,34 @@ pub(crate) fn host_port(url: &Url) -> String {
     }
 }
 
+/// What a backend answered to one request.
+pub(crate) struct Answer {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: Bytes,
+}
+
+/// Sends `req` once (with `Content-Encoding: gzip` when `gzipped`) and
+/// reads the answer; a transport failure is a retryable sink error.
+pub(crate) async fn send_once(
+    sink: &str,
+    mut req: reqwest::RequestBuilder,
+    gzipped: bool,
+) -> Result<Answer, SinkError> {
+    if gzipped {
+        req = req.header(reqwest::header::CONTENT_ENCODING, "gzip");
+    }
+    let resp = req.send().await.map_err(|e| transport(sink, e))?;
+    let status = resp.status().as_u16();
+    let retry_after = retry_after(resp.headers());
+    let body = resp.bytes().await.unwrap_or_default();
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
+}
+
 /// `text` with every occurrence of `secret` replaced by `***`: a proxy or
 /// a receiver that echoes the request's credential into its error reply
 /// must not put it into our error. Values shorter than 8 characters (test

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use url::Url;
 
 use super::config::SentinelBuilder;
@@ -183,7 +183,7 @@ impl SentinelSink {
         let mut refreshed = false;
         loop {
             let bearer = self.bearer().await?;
-            let mut req = self
+            let req = self
                 .client
                 .post(self.url.clone())
                 .header(AUTHORIZATION, bearer.clone())
@@ -191,14 +191,8 @@ impl SentinelSink {
                 .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
                 // The token refresh shares the same bytes (no copy).
                 .body(body.clone());
-            if gzipped {
-                req = req.header(CONTENT_ENCODING, "gzip");
-            }
-            let resp = req.send().await.map_err(|e| http::transport(NAME, e))?;
-            let status = resp.status().as_u16();
-            let wait = http::retry_after(resp.headers());
-            let bytes = resp.bytes().await.unwrap_or_default();
-            match status {
+            let answer = http::send_once(NAME, req, gzipped).await?;
+            match answer.status {
                 200..=299 => return Ok(Posted::Accepted),
                 413 => return Ok(Posted::TooLarge),
                 401 if !refreshed => {
@@ -211,7 +205,9 @@ impl SentinelSink {
                 _ => {
                     let token = bearer.to_str().unwrap_or_default();
                     let token = token.strip_prefix("Bearer ").unwrap_or(token);
-                    return Err(self.refused(status, &bytes, token).with_retry_after(wait));
+                    return Err(self
+                        .refused(answer.status, &answer.body, token)
+                        .with_retry_after(answer.retry_after));
                 }
             }
         }

@@ -9,7 +9,7 @@ use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde::Deserialize;
 use url::Url;
 
@@ -183,25 +183,22 @@ impl SplunkHecSink {
         body: Bytes,
         gzipped: bool,
     ) -> Result<(u16, Reply), SinkError> {
-        let mut req = self
+        let req = self
             .client
             .post(url.clone())
             .header(AUTHORIZATION, self.auth.clone())
             .header(CHANNEL_HEADER, self.channel.clone())
             .header(CONTENT_TYPE, "application/json")
             .body(body);
-        if gzipped {
-            req = req.header(CONTENT_ENCODING, "gzip");
-        }
-        let resp = req.send().await.map_err(|e| http::transport(NAME, e))?;
-        let status = resp.status().as_u16();
-        let wait = http::retry_after(resp.headers());
-        let bytes = resp.bytes().await.unwrap_or_default();
-        let reply: Reply = serde_json::from_slice(&bytes).unwrap_or_default();
+        let answer = http::send_once(NAME, req, gzipped).await?;
+        let status = answer.status;
+        let reply: Reply = serde_json::from_slice(&answer.body).unwrap_or_default();
         if (200..300).contains(&status) || status == 400 || status == 413 {
             return Ok((status, reply));
         }
-        Err(self.rejected(status, &reply).with_retry_after(wait))
+        Err(self
+            .rejected(status, &reply)
+            .with_retry_after(answer.retry_after))
     }
 
     async fn post_once(&self, records: &[AlertRecord], body: Vec<u8>) -> Result<Posted, SinkError> {
