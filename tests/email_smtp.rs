@@ -187,10 +187,22 @@ async fn a_refused_connection_is_retryable_and_debug_hides_the_password() {
     .unwrap();
     assert!(!format!("{sink:?}").contains("very-secret-smtp-password"));
     let (contoso, _) = tenants();
+    // The first alert calls for no e-mail, so it counts as accepted; the
+    // second one's e-mail fails.
     let err = sink
-        .send(&[record(&contoso, r#"{"id":"x","severity":"High"}"#)])
+        .send(&[
+            record(&contoso, r#"{"id":"w","severity":"Low"}"#),
+            record(&contoso, r#"{"id":"x","severity":"High"}"#),
+        ])
         .await
         .unwrap_err();
     assert!(err.is_retryable(), "{err}");
+    assert_eq!(err.accepted(), 1);
+    let at = format!("127.0.0.1:{port}");
+    assert_eq!(err.endpoint(), Some(at.as_str()));
+    assert_eq!(
+        sink.health().await.unwrap_err().endpoint(),
+        Some(at.as_str())
+    );
     assert!(!err.to_string().contains("very-secret-smtp-password"));
 }

@@ -435,7 +435,6 @@ async fn sink_errors_do_not_repeat_their_secrets() {
         .mount(&server)
         .await;
     let hec = SplunkHecSink::builder(&server.uri(), HEC_TOKEN)
-        .retry(RetryPolicy::never())
         .build()
         .unwrap();
     let err = hec.send(&[sink_support::full()]).await.unwrap_err();
@@ -461,7 +460,6 @@ async fn sink_errors_do_not_repeat_their_secrets() {
         tokens,
         TenantId::new(&sim.tenants()[0].id).unwrap(),
     )
-    .retry(RetryPolicy::never())
     .build()
     .unwrap();
     let err = sentinel.send(&[sink_support::full()]).await.unwrap_err();
@@ -488,7 +486,6 @@ async fn a_hec_reply_that_echoes_the_token_does_not_put_it_into_the_error() {
         .mount(&server)
         .await;
     let hec = SplunkHecSink::builder(&server.uri(), HEC_TOKEN)
-        .retry(RetryPolicy::never())
         .build()
         .unwrap();
     let err = hec.send(&[sink_support::full()]).await.unwrap_err();
@@ -513,7 +510,6 @@ async fn a_sentinel_reply_that_echoes_the_bearer_token_does_not_put_it_into_the_
         Arc::new(StaticTokenProvider::new(BEARER)),
         TenantId::new("mssp.onmicrosoft.com").unwrap(),
     )
-    .retry(RetryPolicy::never())
     .build()
     .unwrap();
     let err = sentinel.send(&[sink_support::full()]).await.unwrap_err();

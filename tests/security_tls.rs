@@ -170,7 +170,6 @@ fn sentinel(server: &SelfSigned) -> defender_siem::sink::sentinel::SentinelBuild
         Arc::new(StaticTokenProvider::new("SECRET-CANARY-bearer")),
         TenantId::new("mssp.onmicrosoft.com").unwrap(),
     )
-    .retry(RetryPolicy::never())
 }
 
 #[tokio::test]
@@ -218,7 +217,6 @@ async fn splunk_hec_verifies_by_default_and_warns_when_told_not_to() {
     let server = SelfSigned::start().await;
     let (sink, logs) = logs_of(|| {
         SplunkHecSink::builder(&server.https(), HEC_TOKEN)
-            .retry(RetryPolicy::never())
             .build()
             .unwrap()
     });
@@ -230,7 +228,6 @@ async fn splunk_hec_verifies_by_default_and_warns_when_told_not_to() {
 
     let (insecure, logs) = logs_of(|| {
         SplunkHecSink::builder(&server.https(), HEC_TOKEN)
-            .retry(RetryPolicy::never())
             .danger_accept_invalid_certs(true)
             .build()
             .unwrap()
@@ -267,7 +264,6 @@ async fn sentinel_verifies_by_default_and_warns_when_told_not_to() {
 async fn syslog_tls_verifies_by_default_and_warns_when_told_not_to() {
     let server = SelfSigned::start().await;
     let sink = SyslogSink::tls(&server.address(), "localhost")
-        .retry(RetryPolicy::never())
         .build()
         .unwrap();
     let err = sink.send(&[sink_support::full()]).await.unwrap_err();
@@ -276,7 +272,6 @@ async fn syslog_tls_verifies_by_default_and_warns_when_told_not_to() {
 
     let (insecure, logs) = logs_of(|| {
         SyslogSink::tls(&server.address(), "localhost")
-            .retry(RetryPolicy::never())
             .danger_accept_invalid_certs(true)
             .build()
             .unwrap()

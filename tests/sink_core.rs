@@ -187,10 +187,12 @@ async fn file_sink_appends_json_lines_and_rotates() {
 #[tokio::test]
 async fn file_sink_reports_unwritable_paths() {
     let dir = tempfile::tempdir().unwrap();
-    let sink = FileSink::builder(dir.path().join("missing/dir/a.jsonl"))
-        .build()
-        .unwrap();
-    let e = sink.send(&[full()]).await.unwrap_err();
+    let path = dir.path().join("missing/dir/a.jsonl");
+    let sink = FileSink::builder(&path).build().unwrap();
+    let e = sink.send(&[full(), full()]).await.unwrap_err();
     assert_eq!(e.kind(), SinkErrorKind::Io);
     assert!(e.to_string().contains("cannot open"), "{e}");
+    // Written in one piece or not at all; the error names the file.
+    assert_eq!(e.accepted(), 0);
+    assert_eq!(e.endpoint(), Some(path.display().to_string().as_str()));
 }

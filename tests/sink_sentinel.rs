@@ -12,7 +12,7 @@ use defender_siem::TenantId;
 use defender_siem::auth::StaticTokenProvider;
 use defender_siem::retry::RetryPolicy;
 use defender_siem::sink::sentinel::{SentinelBuilder, SentinelSink};
-use defender_siem::sink::{AlertRecord, AlertSink, SinkErrorKind};
+use defender_siem::sink::{AlertRecord, AlertSink, SinkErrorKind, deliver};
 use sink_support::{full, record};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -30,11 +30,12 @@ fn builder(server: &MockServer, tokens: Arc<StaticTokenProvider>) -> SentinelBui
         tokens,
         TenantId::new("mssp.onmicrosoft.com").unwrap(),
     )
-    .retry(
-        RetryPolicy::default()
-            .base_delay(Duration::from_millis(1))
-            .max_delay(Duration::from_millis(5)),
-    )
+}
+
+fn fast() -> RetryPolicy {
+    RetryPolicy::default()
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(5))
 }
 
 fn unzip(body: &[u8]) -> Vec<u8> {
@@ -130,13 +131,12 @@ async fn chunks_stay_at_or_under_one_mebibyte_of_json() {
     assert_eq!(seen, 30);
 }
 
-#[tokio::test]
-async fn too_large_splits_and_throttling_waits() {
-    let server = MockServer::start().await;
+/// One 429 (Retry-After 50 ms), then 413 for chunks of more than 2 rows.
+async fn throttled_once_then_splitting(server: &MockServer) {
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0.05"))
         .up_to_n_times(1)
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("POST"))
         .respond_with(|req: &Request| {
@@ -146,14 +146,28 @@ async fn too_large_splits_and_throttling_waits() {
                 ResponseTemplate::new(204)
             }
         })
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test]
+async fn too_large_splits_and_throttling_waits() {
+    let server = MockServer::start().await;
+    throttled_once_then_splitting(&server).await;
     let sink = builder(&server, Arc::new(StaticTokenProvider::new("t")))
         .build()
         .unwrap();
     let batch = big_records(4, 10);
+    // One attempt: the 429 is the caller's to retry, with its Retry-After.
+    let e = sink.send(&batch).await.unwrap_err();
+    assert_eq!(
+        (e.status(), e.retry_after(), e.accepted(), e.is_retryable()),
+        (Some(429), Some(Duration::from_millis(50)), 0, true)
+    );
+    server.reset().await;
+    throttled_once_then_splitting(&server).await;
     let started = std::time::Instant::now();
-    sink.send(&batch).await.unwrap();
+    deliver(&sink, &batch, &fast()).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(50));
     let counts: Vec<usize> = server
         .received_requests()
@@ -209,6 +223,86 @@ async fn unauthorized_refreshes_the_token_once_then_explains() {
     let e = sink.send(&[full()]).await.unwrap_err();
     assert!(e.to_string().contains("InvalidStream"), "{e}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+/// Rows of one request body (gzip off), by `AlertId`.
+fn ids(req: &Request) -> Vec<String> {
+    rows(&req.body)
+        .iter()
+        .map(|r| r["AlertId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Answers 204, except 503 to the third POST.
+async fn third_post_fails_once(server: &MockServer) {
+    let posts = std::sync::atomic::AtomicUsize::new(0);
+    Mock::given(method("POST"))
+        .respond_with(move |_: &Request| {
+            if posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 {
+                ResponseTemplate::new(503)
+            } else {
+                ResponseTemplate::new(204)
+            }
+        })
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_failed_chunk_reports_the_chunks_before_it_and_only_the_rest_is_sent_again() {
+    let server = MockServer::start().await;
+    third_post_fails_once(&server).await;
+    let sink = builder(&server, Arc::new(StaticTokenProvider::new("t")))
+        .gzip(false)
+        .max_chunk_bytes(1024)
+        .build()
+        .unwrap();
+    // Small rows: two per 1 KiB chunk, 4 chunks.
+    let batch = big_records(8, 10);
+    let e = sink.send(&batch).await.unwrap_err();
+    let reqs = server.received_requests().await.unwrap();
+    let per_chunk: Vec<usize> = reqs.iter().map(|r| ids(r).len()).collect();
+    assert_eq!(per_chunk, [2, 2, 2], "3 of 4 chunks posted");
+    assert_eq!(e.accepted(), 4);
+    assert!(e.is_retryable() && e.status() == Some(503), "{e}");
+    let host = server.address().to_string();
+    assert_eq!(e.endpoint(), Some(host.as_str()));
+
+    // Through the caller's retry: every row once, one extra POST.
+    server.reset().await;
+    third_post_fails_once(&server).await;
+    deliver(&sink, &batch, &fast()).await.unwrap();
+    let reqs = server.received_requests().await.unwrap();
+    let accepted: Vec<String> = reqs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 2)
+        .flat_map(|(_, r)| ids(r))
+        .collect();
+    let expected: Vec<String> = (0..8).map(|i| format!("r{i}")).collect();
+    assert_eq!(accepted, expected);
+    assert_eq!(reqs.len(), 5);
+}
+
+#[tokio::test]
+async fn errors_name_the_host_but_not_the_query_string() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let sink = builder(&server, Arc::new(StaticTokenProvider::new("t")))
+        .build()
+        .unwrap();
+    let host = server.address().to_string();
+    for e in [
+        sink.send(&[full()]).await.unwrap_err(),
+        sink.health().await.unwrap_err(),
+    ] {
+        assert_eq!(e.endpoint(), Some(host.as_str()));
+        assert!(e.to_string().contains(&host), "{e}");
+        assert!(!e.to_string().contains("api-version"), "{e}");
+    }
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use reqwest::header::HeaderMap;
 use url::Url;
 
 use crate::error::Error;
-use crate::retry::{Failure, parse_retry_after};
+use crate::retry::parse_retry_after;
 use crate::sink::{SinkError, SinkErrorKind};
 
 /// TLS and timeout settings of an HTTP sink.
@@ -165,26 +165,59 @@ fn describe(e: &reqwest::Error) -> String {
     text
 }
 
-/// A transport error as a retry failure and a sink error, without the URL.
-pub(crate) fn transport(sink: &str, e: reqwest::Error) -> (Failure, SinkError) {
+/// A transport error as a sink error (timeout or connection, both
+/// retryable), without the URL.
+pub(crate) fn transport(sink: &str, e: reqwest::Error) -> SinkError {
     let e = e.without_url();
     if e.is_timeout() {
-        (
-            Failure::Timeout,
-            SinkError::new(
-                sink,
-                SinkErrorKind::Timeout,
-                true,
-                format!("request timed out: {}", describe(&e)),
-            ),
+        SinkError::new(
+            sink,
+            SinkErrorKind::Timeout,
+            true,
+            format!("request timed out: {}", describe(&e)),
         )
     } else {
         let message = format!("connection failed: {}", describe(&e));
-        (
-            Failure::Connection,
-            SinkError::connection(sink, message).with_source(e),
-        )
+        SinkError::connection(sink, message).with_source(e)
     }
+}
+
+/// `host:port` of `url` (the port the scheme implies when none is given),
+/// for [`SinkError::at`]: no path, no query string.
+pub(crate) fn host_port(url: &Url) -> String {
+    let host = url.host().map_or_else(|| "?".to_owned(), |h| h.to_string());
+    match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    }
+}
+
+/// What a backend answered to one request.
+pub(crate) struct Answer {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: Bytes,
+}
+
+/// Sends `req` once (with `Content-Encoding: gzip` when `gzipped`) and
+/// reads the answer; a transport failure is a retryable sink error.
+pub(crate) async fn send_once(
+    sink: &str,
+    mut req: reqwest::RequestBuilder,
+    gzipped: bool,
+) -> Result<Answer, SinkError> {
+    if gzipped {
+        req = req.header(reqwest::header::CONTENT_ENCODING, "gzip");
+    }
+    let resp = req.send().await.map_err(|e| transport(sink, e))?;
+    let status = resp.status().as_u16();
+    let retry_after = retry_after(resp.headers());
+    let body = resp.bytes().await.unwrap_or_default();
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
 }
 
 /// `text` with every occurrence of `secret` replaced by `***`: a proxy or

@@ -51,6 +51,8 @@ pub struct EmailSink {
     from: Mailbox,
     rules: Vec<NotificationRule>,
     portal: Url,
+    /// `host:port` of the SMTP server, for errors.
+    at: String,
     sent: Mutex<SentMemory>,
 }
 
@@ -219,6 +221,15 @@ impl EmailSinkBuilder {
             }
         }
         .timeout(Some(self.timeout));
+        let port = self.smtp.port().unwrap_or(match self.smtp.scheme() {
+            "smtps" => 465,
+            "smtp+plain" => 25,
+            _ => 587,
+        });
+        let at = match self.smtp.host() {
+            Some(h) => format!("{h}:{port}"),
+            None => format!("{host}:{port}"),
+        };
         if let Some((user, password)) = self.credentials {
             builder = builder.credentials(Credentials::new(user, password.expose().to_owned()));
         }
@@ -228,6 +239,7 @@ impl EmailSinkBuilder {
             from,
             rules: self.rules,
             portal: self.portal,
+            at,
             sent: Mutex::new(SentMemory::default()),
         })
     }
@@ -302,38 +314,16 @@ impl AlertSink for EmailSink {
         &self.name
     }
 
+    /// One e-mail per matched alert per rule, one attempt each. On an
+    /// error, [`SinkError::accepted`] is the index of the alert whose
+    /// e-mail failed: every alert before it had all its e-mails sent. The
+    /// e-mails of that alert already sent (for other rules) are remembered
+    /// and not sent again when the caller retries from it.
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
-        for record in batch {
-            for rule in self
-                .rules
-                .iter()
-                .filter(|r| r.matches(&record.tenant, &record.alert))
-            {
-                let key = format!(
-                    "{}|{}|{}|{}",
-                    record.tenant.id,
-                    record.alert.id.as_deref().unwrap_or(""),
-                    record
-                        .alert
-                        .last_update_time
-                        .map(|t| t.to_string())
-                        .unwrap_or_default(),
-                    rule.name()
-                );
-                if self.sent.lock().map_or(false, |s| s.contains(&key)) {
-                    debug!(rule = rule.name(), "already mailed this alert version");
-                    continue;
-                }
-                let mail = render(rule, &record.tenant, &record.alert, &self.portal);
-                let message = self.message(&mail)?;
-                self.transport
-                    .send(message)
-                    .await
-                    .map_err(|e| self.smtp_error(&e))?;
-                if let Ok(mut sent) = self.sent.lock() {
-                    sent.insert(key);
-                }
-            }
+        for (i, record) in batch.iter().enumerate() {
+            self.send_record(record)
+                .await
+                .map_err(|e| e.with_accepted(i).at(&self.at))?;
         }
         Ok(())
     }
@@ -344,8 +334,46 @@ impl AlertSink for EmailSink {
             Ok(false) => Err(SinkError::connection(
                 &self.name,
                 "the SMTP server did not answer NOOP",
-            )),
-            Err(e) => Err(self.smtp_error(&e)),
+            )
+            .at(&self.at)),
+            Err(e) => Err(self.smtp_error(&e).at(&self.at)),
         }
+    }
+}
+
+impl EmailSink {
+    /// Every e-mail `record` calls for that was not sent yet.
+    async fn send_record(&self, record: &AlertRecord) -> Result<(), SinkError> {
+        for rule in self
+            .rules
+            .iter()
+            .filter(|r| r.matches(&record.tenant, &record.alert))
+        {
+            let key = format!(
+                "{}|{}|{}|{}",
+                record.tenant.id,
+                record.alert.id.as_deref().unwrap_or(""),
+                record
+                    .alert
+                    .last_update_time
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                rule.name()
+            );
+            if self.sent.lock().is_ok_and(|s| s.contains(&key)) {
+                debug!(rule = rule.name(), "already mailed this alert version");
+                continue;
+            }
+            let mail = render(rule, &record.tenant, &record.alert, &self.portal);
+            let message = self.message(&mail)?;
+            self.transport
+                .send(message)
+                .await
+                .map_err(|e| self.smtp_error(&e))?;
+            if let Ok(mut sent) = self.sent.lock() {
+                sent.insert(key);
+            }
+        }
+        Ok(())
     }
 }

@@ -18,7 +18,9 @@ const NAME: &str = "file";
 /// (JSON lines). Rotates by size when asked; fsyncs on
 /// [`flush`](AlertSink::flush). A batch is written in one piece: if the
 /// write fails half-way, the file is cut back to where the batch began, so
-/// a retried batch never leaves a torn line. A torn last line left by a
+/// a retried batch never leaves a torn line, and a failed `send` reports
+/// [`SinkError::accepted`] 0: none of the batch is in the file, and the
+/// caller sends all of it again. Every error names the file. A torn last line left by a
 /// crash in the middle of a write (its batch was never acknowledged and is
 /// sent again) is cut off when the file is opened, before anything is
 /// appended. A file it creates is private to its owner (mode 0600 on
@@ -136,18 +138,25 @@ impl FileSink {
         let Some(file) = file.as_mut() else {
             return Err(SinkError::connection(NAME, "the file is not open"));
         };
-        if let Err(e) = file.write_all(buf).await {
-            // Cut back to where the batch began, so a retry leaves no torn line.
-            let _ = file.set_len(*size).await;
-            return Err(SinkError::io(NAME, "cannot write the batch", e));
-        }
-        if let Err(e) = file.flush().await {
-            return Err(SinkError::io(NAME, "cannot write the batch", e));
-        }
-        if self.config.sync_each_batch {
-            file.sync_data()
+        let written = match file.write_all(buf).await {
+            Ok(()) => file
+                .flush()
                 .await
-                .map_err(|e| SinkError::io(NAME, "cannot fsync the file", e))?;
+                .map_err(|e| ("cannot write the batch", e)),
+            Err(e) => Err(("cannot write the batch", e)),
+        };
+        let written = match written {
+            Ok(()) if self.config.sync_each_batch => file
+                .sync_data()
+                .await
+                .map_err(|e| ("cannot fsync the file", e)),
+            other => other,
+        };
+        if let Err((what, e)) = written {
+            // Cut back to where the batch began: none of it is in the file
+            // (accepted 0), and the retry leaves no torn line.
+            let _ = file.set_len(*size).await;
+            return Err(SinkError::io(NAME, what, e));
         }
         *size += buf.len() as u64;
         Ok(())
@@ -160,10 +169,26 @@ impl AlertSink for FileSink {
         NAME
     }
 
+    /// The batch in one piece, or nothing of it (accepted 0).
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         if batch.is_empty() {
             return Ok(());
         }
+        self.send_batch(batch).await.map_err(|e| e.at(self.at()))
+    }
+
+    async fn flush(&self) -> Result<(), SinkError> {
+        self.flush_file().await.map_err(|e| e.at(self.at()))
+    }
+}
+
+impl FileSink {
+    /// The file, for errors.
+    fn at(&self) -> String {
+        self.config.path.display().to_string()
+    }
+
+    async fn send_batch(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         let mut guard = self.state.lock().await;
         let state = &mut *guard;
         state.buf.clear();
@@ -185,7 +210,7 @@ impl AlertSink for FileSink {
         result
     }
 
-    async fn flush(&self) -> Result<(), SinkError> {
+    async fn flush_file(&self) -> Result<(), SinkError> {
         let mut state = self.state.lock().await;
         if let Some(file) = state.file.as_mut() {
             file.flush()

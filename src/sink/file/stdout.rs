@@ -10,6 +10,9 @@ use crate::sink::{AlertRecord, AlertSink, SinkError};
 
 /// Writes one line per alert to standard output, in any [`Format`]
 /// (default the raw JSON). Batches are written whole, never interleaved.
+/// A failed write reports [`SinkError::accepted`] 0 (standard output cannot
+/// say how much of the batch got out, and cannot be cut back), so the caller
+/// writes the whole batch again: some lines may then appear twice.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), defender_siem::sink::SinkError> {
@@ -59,9 +62,9 @@ impl AlertSink for StdoutSink {
         let mut out = tokio::io::stdout();
         out.write_all(&buf)
             .await
-            .map_err(|e| SinkError::io("stdout", "cannot write to stdout", e))?;
+            .map_err(|e| SinkError::io("stdout", "cannot write to stdout", e).at("stdout"))?;
         out.flush()
             .await
-            .map_err(|e| SinkError::io("stdout", "cannot write to stdout", e))
+            .map_err(|e| SinkError::io("stdout", "cannot write to stdout", e).at("stdout"))
     }
 }

@@ -10,7 +10,6 @@ use super::sink::SentinelSink;
 use crate::auth::TokenProvider;
 use crate::error::Error;
 use crate::format::SentinelRow;
-use crate::retry::RetryPolicy;
 use crate::sink::http::HttpSettings;
 use crate::tenant::TenantId;
 
@@ -29,7 +28,6 @@ pub struct SentinelBuilder {
     pub(super) scope: String,
     pub(super) gzip: bool,
     pub(super) max_chunk_bytes: usize,
-    pub(super) retry: RetryPolicy,
     pub(super) row: SentinelRow,
     pub(super) http: HttpSettings,
 }
@@ -65,7 +63,6 @@ impl SentinelBuilder {
             scope: DEFAULT_SCOPE.to_owned(),
             gzip: true,
             max_chunk_bytes: 1024 * 1024,
-            retry: RetryPolicy::default(),
             row: SentinelRow::default(),
             http: HttpSettings::default(),
         }
@@ -86,11 +83,6 @@ impl SentinelBuilder {
     /// Largest chunk of uncompressed JSON. Default 1 MiB (the API limit).
     pub fn max_chunk_bytes(mut self, bytes: usize) -> Self {
         self.max_chunk_bytes = bytes;
-        self
-    }
-    /// Retry policy for one request. Default [`RetryPolicy::default`].
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
         self
     }
     /// Portal base for the `AlertLink` column. Default the public portal.

@@ -11,8 +11,12 @@
 //! * **Chunks** hold at most 1 MiB of uncompressed JSON (brackets and commas
 //!   counted), as Microsoft's own client chunks; gzip is on by default.
 //! * **204** is success. **413** splits the chunk in two and sends both
-//!   halves; **429** and 5xx wait `Retry-After` (or back off) and retry;
-//!   **401** drops the cached token and tries once more, then names the fix
+//!   halves; **429** and 5xx are retryable errors carrying the status and
+//!   `Retry-After` (the sink makes one attempt per request; the caller,
+//!   [`sink::deliver`](crate::sink::deliver) or the forwarder, retries, and
+//!   [`SinkError::accepted`](crate::sink::SinkError::accepted) counts the
+//!   rows of the chunks before the failed one, so only the rest is sent
+//!   again); **401** drops the cached token and tries once more, then names the fix
 //!   (scope and cloud); **403** names the missing "Monitoring Metrics
 //!   Publisher" role on the DCR; **404** the DCR id or stream name.
 //! * The table schema and the DCR are in `examples/sentinel/`, ready to

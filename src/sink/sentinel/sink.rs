@@ -8,13 +8,12 @@ use std::pin::Pin;
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use url::Url;
 
 use super::config::SentinelBuilder;
 use super::encode::{encode_chunks, encode_chunks_reusing};
 use crate::error::Error;
-use crate::retry::{Decision, Failure};
 use crate::sink::http::{self, SpareBodies, gzip};
 use crate::sink::{AlertRecord, AlertSink, SinkError, SinkErrorKind};
 
@@ -29,6 +28,8 @@ pub struct SentinelSink {
     config: SentinelBuilder,
     client: reqwest::Client,
     url: Url,
+    /// The DCE host and port, for errors.
+    at: String,
     /// Bodies already sent, kept for the next chunks.
     spare: SpareBodies,
 }
@@ -73,6 +74,7 @@ impl SentinelSink {
         url.query_pairs_mut()
             .append_pair("api-version", API_VERSION);
         Ok(SentinelSink {
+            at: http::host_port(&base),
             client: http::client(NAME, &config.http)?,
             url,
             config,
@@ -174,84 +176,65 @@ impl SentinelSink {
         posted
     }
 
-    /// One POST of `body`, retried per the policy.
+    /// One POST of `body`: one attempt, except that a 401 drops the cached
+    /// token and tries once more with a fresh one (not a retry of a
+    /// failure: the credential changed).
     async fn post_bytes(&self, body: &Bytes, gzipped: bool) -> Result<Posted, SinkError> {
-        let mut attempt = 0;
         let mut refreshed = false;
         loop {
-            attempt += 1;
             let bearer = self.bearer().await?;
-            let mut req = self
+            let req = self
                 .client
                 .post(self.url.clone())
                 .header(AUTHORIZATION, bearer.clone())
                 .header(CONTENT_TYPE, "application/json")
                 .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
-                // A retry shares the same bytes (a reference count, no copy).
+                // The token refresh shares the same bytes (no copy).
                 .body(body.clone());
-            if gzipped {
-                req = req.header(CONTENT_ENCODING, "gzip");
-            }
-            let (failure, error) = match req.send().await {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let wait = http::retry_after(resp.headers());
-                    let bytes = resp.bytes().await.unwrap_or_default();
-                    match status {
-                        200..=299 => return Ok(Posted::Accepted),
-                        413 => return Ok(Posted::TooLarge),
-                        401 if !refreshed => {
-                            refreshed = true;
-                            self.config
-                                .tokens
-                                .invalidate(&self.config.tenant, &self.config.scope);
-                            tracing::info!(sink = NAME, "HTTP 401: fetching a new token once");
-                            continue;
-                        }
-                        _ => {}
-                    }
+            let answer = http::send_once(NAME, req, gzipped).await?;
+            match answer.status {
+                200..=299 => return Ok(Posted::Accepted),
+                413 => return Ok(Posted::TooLarge),
+                401 if !refreshed => {
+                    refreshed = true;
+                    self.config
+                        .tokens
+                        .invalidate(&self.config.tenant, &self.config.scope);
+                    tracing::info!(sink = NAME, "HTTP 401: fetching a new token once");
+                }
+                _ => {
                     let token = bearer.to_str().unwrap_or_default();
                     let token = token.strip_prefix("Bearer ").unwrap_or(token);
-                    let e = self.refused(status, &bytes, token).with_retry_after(wait);
-                    if !e.is_retryable() {
-                        return Err(e);
-                    }
-                    (
-                        Failure::Status {
-                            status,
-                            retry_after: wait,
-                        },
-                        e,
-                    )
+                    return Err(self
+                        .refused(answer.status, &answer.body, token)
+                        .with_retry_after(answer.retry_after));
                 }
-                Err(e) => http::transport(NAME, e),
-            };
-            match self.config.retry.decide(attempt, failure) {
-                Decision::RetryAfter(wait) => {
-                    tracing::warn!(sink = NAME, attempt, error = %error, ?wait, "retrying");
-                    tokio::time::sleep(wait).await;
-                }
-                Decision::GiveUp => return Err(error),
             }
         }
     }
 
+    /// Delivers `records[range]` (whose body is `body`), splitting on 413;
+    /// `taken` is moved to the end of every range the API took, in order.
     fn post_range<'a>(
         &'a self,
         records: &'a [AlertRecord],
         range: Range<usize>,
         body: Vec<u8>,
         now: DateTime<Utc>,
+        taken: &'a mut usize,
     ) -> Boxed<'a> {
         Box::pin(async move {
             match self.post(body).await? {
-                Posted::Accepted => Ok(()),
+                Posted::Accepted => {
+                    *taken = range.end;
+                    Ok(())
+                }
                 Posted::TooLarge if range.len() > 1 => {
                     let mid = range.start + range.len() / 2;
                     tracing::warn!(sink = NAME, rows = range.len(), "HTTP 413: splitting the chunk");
                     for half in [range.start..mid, mid..range.end] {
                         let body = self.encode_one(&records[half.clone()], now);
-                        self.post_range(records, half, body, now).await?;
+                        self.post_range(records, half, body, now, taken).await?;
                     }
                     Ok(())
                 }
@@ -284,6 +267,8 @@ impl AlertSink for SentinelSink {
         NAME
     }
 
+    /// One attempt per request (chunk). On an error,
+    /// [`SinkError::accepted`] counts the rows of the chunks the API took.
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         if batch.is_empty() {
             return Ok(());
@@ -298,8 +283,11 @@ impl AlertSink for SentinelSink {
             &mut spare,
         );
         self.spare.keep(spare);
+        let mut taken = 0;
         for chunk in chunks {
-            self.post_range(batch, chunk.range, chunk.body, now).await?;
+            self.post_range(batch, chunk.range, chunk.body, now, &mut taken)
+                .await
+                .map_err(|e| e.with_accepted(taken).at(&self.at))?;
         }
         Ok(())
     }
@@ -307,8 +295,9 @@ impl AlertSink for SentinelSink {
     /// Gets a token and posts an empty array: 204 means the endpoint, the
     /// DCR, the stream and the role are all right.
     async fn health(&self) -> Result<(), SinkError> {
-        match self.post(b"[]".to_vec()).await? {
-            Posted::Accepted | Posted::TooLarge => Ok(()),
+        match self.post(b"[]".to_vec()).await {
+            Ok(Posted::Accepted | Posted::TooLarge) => Ok(()),
+            Err(e) => Err(e.at(&self.at)),
         }
     }
 }

@@ -1,14 +1,15 @@
 //! Indexer acknowledgement: poll `/services/collector/ack` until every
-//! ack id of a batch is true; re-send what stays unacknowledged.
+//! ack id of a batch is true or the ack timeout passes. This is a wait for
+//! confirmation, not a retry: nothing is sent again here; what stays
+//! unconfirmed is reported to the caller, which sends it again.
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use super::encode::encode_range;
-use super::sink::{Acks, NAME, SplunkHecSink};
-use crate::sink::{AlertRecord, SinkError, SinkErrorKind};
+use super::sink::{NAME, Sent, SplunkHecSink};
+use crate::sink::{SinkError, SinkErrorKind};
 
 #[derive(Debug, Default, Deserialize)]
 struct AckReply {
@@ -25,65 +26,43 @@ enum Polled {
 }
 
 impl SplunkHecSink {
-    /// Waits until every id in `pending` is acknowledged, re-sending the
-    /// ranges whose ack does not come within the timeout.
-    pub(super) async fn await_acks(
-        &self,
-        records: &[AlertRecord],
-        mut pending: Acks,
-    ) -> Result<(), SinkError> {
-        let Some(cfg) = self.config.ack.clone() else {
-            return Ok(());
+    /// How many records at the start of the batch are durable, given the
+    /// ranges Splunk took (`sent`, in batch order): with acks off, all of
+    /// them; with acks on, the ranges up to the first one whose ack id did
+    /// not turn true within the ack timeout (a later range is not claimed
+    /// even when acknowledged). The error is a poll that failed for good.
+    pub(super) async fn confirmed(&self, sent: &[Sent]) -> (usize, Option<SinkError>) {
+        let taken = sent.last().map_or(0, |s| s.range.end);
+        let Some(cfg) = self.config.ack.as_ref() else {
+            return (taken, None);
         };
-        let mut resends = 0;
-        loop {
-            let deadline = Instant::now() + cfg.timeout;
-            while !pending.is_empty() && Instant::now() < deadline {
-                tokio::time::sleep(cfg.poll_interval).await;
-                let ids: Vec<u64> = pending.iter().map(|(id, _)| *id).collect();
-                match self.poll_acks(&ids).await {
-                    Ok(Polled::Disabled) => {
-                        tracing::warn!(
-                            sink = NAME,
-                            "the HEC token has indexer acknowledgement off (code 14); counting HTTP 200 as delivered"
-                        );
-                        return Ok(());
-                    }
-                    Ok(Polled::Acked(done)) => pending.retain(|(id, _)| !done.contains(id)),
-                    Err(e) if e.is_retryable() => {
-                        tracing::warn!(sink = NAME, error = %e, "ack poll failed; polling again");
-                    }
-                    Err(e) => return Err(e),
+        let mut pending: Vec<u64> = sent.iter().filter_map(|s| s.ack).collect();
+        let deadline = Instant::now() + cfg.timeout;
+        let mut failed = None;
+        while !pending.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(cfg.poll_interval).await;
+            match self.poll_acks(&pending).await {
+                Ok(Polled::Disabled) => {
+                    tracing::warn!(
+                        sink = NAME,
+                        "the HEC token has indexer acknowledgement off (code 14); counting HTTP 200 as delivered"
+                    );
+                    return (taken, None);
+                }
+                Ok(Polled::Acked(done)) => pending.retain(|id| !done.contains(id)),
+                Err(e) if e.is_retryable() => {
+                    tracing::warn!(sink = NAME, error = %e, "ack poll failed; polling again");
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
                 }
             }
-            if pending.is_empty() {
-                return Ok(());
-            }
-            if resends >= cfg.max_resends {
-                return Err(SinkError::new(
-                    NAME,
-                    SinkErrorKind::Unconfirmed,
-                    true,
-                    format!(
-                        "{} request(s) were not acknowledged by the indexers after {} re-sends",
-                        pending.len(),
-                        resends
-                    ),
-                ));
-            }
-            resends += 1;
-            tracing::warn!(
-                sink = NAME,
-                requests = pending.len(),
-                "no indexer acknowledgement within the timeout; re-sending (Splunk may index these events twice)"
-            );
-            let mut next = Vec::new();
-            for (_, range) in std::mem::take(&mut pending) {
-                let body = encode_range(&records[range.clone()], &self.config.envelope);
-                next.extend(self.post_range(records, range, body).await?);
-            }
-            pending = next;
         }
+        let first_unconfirmed = sent
+            .iter()
+            .find(|s| s.ack.is_some_and(|id| pending.contains(&id)));
+        (first_unconfirmed.map_or(taken, |s| s.range.start), failed)
     }
 
     async fn poll_acks(&self, ids: &[u64]) -> Result<Polled, SinkError> {
@@ -97,7 +76,7 @@ impl SplunkHecSink {
             .body(body)
             .send()
             .await
-            .map_err(|e| crate::sink::http::transport(NAME, e).1)?;
+            .map_err(|e| crate::sink::http::transport(NAME, e))?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.unwrap_or_default();
         if (200..300).contains(&status) {

@@ -6,7 +6,6 @@ use std::time::Duration;
 use super::sink::SplunkHecSink;
 use crate::error::Error;
 use crate::format::HecEnvelope;
-use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::sink::http::HttpSettings;
 
@@ -16,17 +15,15 @@ use crate::sink::http::HttpSettings;
 pub struct IndexerAck {
     pub(super) poll_interval: Duration,
     pub(super) timeout: Duration,
-    pub(super) max_resends: u32,
 }
 
 impl Default for IndexerAck {
-    /// Poll every 10 s, re-send after 5 minutes without an ack, at most 3
-    /// times (Splunk's own guidance).
+    /// Poll every 10 s; give up waiting after 5 minutes without an ack
+    /// (Splunk's own guidance).
     fn default() -> Self {
         IndexerAck {
             poll_interval: Duration::from_secs(10),
             timeout: Duration::from_secs(300),
-            max_resends: 3,
         }
     }
 }
@@ -37,15 +34,12 @@ impl IndexerAck {
         self.poll_interval = interval;
         self
     }
-    /// How long to wait for an ack before re-sending. Default 5 minutes.
+    /// How long `send` waits for the acks before it fails with
+    /// [`SinkErrorKind::Unconfirmed`](crate::sink::SinkErrorKind::Unconfirmed)
+    /// (retryable: the caller sends the unconfirmed rest again). Default 5
+    /// minutes.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
-        self
-    }
-    /// How many times an unacknowledged batch is re-sent before `send`
-    /// fails (retryably). Default 3.
-    pub fn max_resends(mut self, resends: u32) -> Self {
-        self.max_resends = resends;
         self
     }
 }
@@ -59,7 +53,9 @@ pub enum InvalidEvents {
     /// deliver the rest of the batch. The default.
     #[default]
     SetAside,
-    /// Deliver the rest of the batch, then fail it permanently.
+    /// Fail the batch permanently at the refused event: the events before
+    /// it are delivered ([`SinkError::accepted`](crate::sink::SinkError::accepted)
+    /// is its index), the events after it are not sent.
     Fail,
 }
 
@@ -78,7 +74,6 @@ pub struct SplunkHecBuilder {
     pub(super) gzip: bool,
     pub(super) ack: Option<IndexerAck>,
     pub(super) channel: Option<String>,
-    pub(super) retry: RetryPolicy,
     pub(super) invalid_events: InvalidEvents,
     pub(super) http: HttpSettings,
 }
@@ -111,7 +106,6 @@ impl SplunkHecBuilder {
             gzip: false,
             ack: None,
             channel: None,
-            retry: RetryPolicy::default(),
             invalid_events: InvalidEvents::default(),
             http: HttpSettings::default(),
         }
@@ -156,11 +150,6 @@ impl SplunkHecBuilder {
     /// The channel GUID. Default: a random GUID per sink, kept for its life.
     pub fn channel(mut self, channel: impl Into<String>) -> Self {
         self.channel = Some(channel.into());
-        self
-    }
-    /// Retry policy for one request. Default [`RetryPolicy::default`].
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
         self
     }
     /// What to do with an event Splunk refuses. Default set it aside.

@@ -8,9 +8,14 @@
 //!
 //! * **Batches** are bounded by bytes (default 1,000,000, uncompressed) and
 //!   by events (default 10,000); gzip is optional.
-//! * **Responses**: every HEC code is mapped to retryable or permanent with
-//!   its text and what to fix ([`hec_code`]); 429 and 5xx (except 501) are
-//!   retried with back-off, honouring `Retry-After`; 413 splits the batch.
+//! * **One attempt per request**: the sink never retries; the caller does
+//!   ([`sink::deliver`](crate::sink::deliver), the forwarder). Every HEC
+//!   code is mapped to retryable or permanent with its text and what to fix
+//!   ([`hec_code`]); 429 and 5xx (except 501) are retryable and carry the
+//!   status and `Retry-After`; 413 splits the batch (not a retry). A failed
+//!   `send` reports in [`SinkError::accepted`](crate::sink::SinkError::accepted)
+//!   the records of the requests before the failed one, which Splunk took,
+//!   so the caller sends only the rest again.
 //! * **`invalid-event-number`**: a 400 naming event *n* means Splunk indexed
 //!   the events before *n* and refused *n*. The sink sends the events after
 //!   *n* on their own and, by default ([`InvalidEvents::SetAside`]), sets
@@ -18,12 +23,16 @@
 //!   id, counted, and kept for [`SplunkHecSink::take_set_aside`], and the
 //!   batch counts as delivered, so one alert Splunk will never take does not
 //!   stop its tenant forever. [`InvalidEvents::Fail`] instead fails the
-//!   batch (permanently) once the other events are in.
+//!   batch permanently at event *n*: the events before it are accepted, the
+//!   events after it are not sent.
 //! * **Indexer acknowledgement** (optional): every request carries the
 //!   sink's channel GUID (`X-Splunk-Request-Channel`); with acks on, a batch
 //!   counts as delivered only once `/services/collector/ack` reports its
-//!   `ackId` true; a batch not acknowledged within the timeout is re-sent
-//!   (Splunk may then index it twice).
+//!   `ackId` true. The sink polls until every ack id is true or the ack
+//!   timeout passes, and then fails retryably with
+//!   [`SinkErrorKind::Unconfirmed`](crate::sink::SinkErrorKind::Unconfirmed):
+//!   accepted is the start of the first unconfirmed request, and the caller
+//!   sends the rest again (Splunk may then index some of it twice).
 //! * **Health**: `GET /services/collector/health` (code 17 = healthy).
 //! * **TLS**: rustls with the web PKI roots plus an optional extra CA;
 //!   verification can only be turned off with the explicitly named

@@ -9,7 +9,7 @@ use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde::Deserialize;
 use url::Url;
 
@@ -17,7 +17,6 @@ use super::codes::{hec_code, status_retryable};
 use super::config::{InvalidEvents, SplunkHecBuilder};
 use super::encode::{encode_batches_reusing, encode_range};
 use crate::error::Error;
-use crate::retry::{Decision, Failure};
 use crate::sink::http::{self, SpareBodies, gzip};
 use crate::sink::{AlertRecord, AlertSink, SinkError, SinkErrorKind};
 
@@ -45,6 +44,8 @@ pub struct SplunkHecSink {
     pub(super) event_url: Url,
     pub(super) ack_url: Url,
     health_url: Url,
+    /// `host:port`, for errors.
+    at: String,
     set_aside: Mutex<Vec<SetAside>>,
     set_aside_total: AtomicU64,
     /// Bodies already sent, kept for the next batches.
@@ -78,7 +79,12 @@ enum Posted {
     InvalidEvent(usize, SinkError),
 }
 
-pub(super) type Acks = Vec<(u64, Range<usize>)>;
+/// A range of the batch Splunk took, with its ack id when indexer
+/// acknowledgement is on.
+pub(super) struct Sent {
+    pub range: Range<usize>,
+    pub ack: Option<u64>,
+}
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, SinkError>> + Send + 'a>>;
 
 impl SplunkHecSink {
@@ -110,6 +116,7 @@ impl SplunkHecSink {
             event_url: join("services/collector/event")?,
             ack_url: join("services/collector/ack")?,
             health_url: join("services/collector/health")?,
+            at: http::host_port(&base),
             auth,
             channel,
             config,
@@ -167,58 +174,31 @@ impl SplunkHecSink {
         e
     }
 
-    /// One POST of `body` to `url`, retried per the policy.
+    /// One POST of `body` to `url`: one attempt. A 2xx, 400 or 413 reply
+    /// is returned for the caller to read; every other answer is an error
+    /// carrying the status and `Retry-After`.
     pub(super) async fn post(
         &self,
         url: &Url,
-        body: &Bytes,
+        body: Bytes,
         gzipped: bool,
     ) -> Result<(u16, Reply), SinkError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut req = self
-                .client
-                .post(url.clone())
-                .header(AUTHORIZATION, self.auth.clone())
-                .header(CHANNEL_HEADER, self.channel.clone())
-                .header(CONTENT_TYPE, "application/json")
-                // A retry shares the same bytes (a reference count, no copy).
-                .body(body.clone());
-            if gzipped {
-                req = req.header(CONTENT_ENCODING, "gzip");
-            }
-            let (failure, error) = match req.send().await {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let wait = http::retry_after(resp.headers());
-                    let bytes = resp.bytes().await.unwrap_or_default();
-                    let reply: Reply = serde_json::from_slice(&bytes).unwrap_or_default();
-                    if (200..300).contains(&status) || status == 400 || status == 413 {
-                        return Ok((status, reply));
-                    }
-                    let e = self.rejected(status, &reply).with_retry_after(wait);
-                    if !e.is_retryable() {
-                        return Err(e);
-                    }
-                    (
-                        Failure::Status {
-                            status,
-                            retry_after: wait,
-                        },
-                        e,
-                    )
-                }
-                Err(e) => http::transport(NAME, e),
-            };
-            match self.config.retry.decide(attempt, failure) {
-                Decision::RetryAfter(wait) => {
-                    tracing::warn!(sink = NAME, attempt, error = %error, ?wait, "retrying");
-                    tokio::time::sleep(wait).await;
-                }
-                Decision::GiveUp => return Err(error),
-            }
+        let req = self
+            .client
+            .post(url.clone())
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(CHANNEL_HEADER, self.channel.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(body);
+        let answer = http::send_once(NAME, req, gzipped).await?;
+        let status = answer.status;
+        let reply: Reply = serde_json::from_slice(&answer.body).unwrap_or_default();
+        if (200..300).contains(&status) || status == 400 || status == 413 {
+            return Ok((status, reply));
         }
+        Err(self
+            .rejected(status, &reply)
+            .with_retry_after(answer.retry_after))
     }
 
     async fn post_once(&self, records: &[AlertRecord], body: Vec<u8>) -> Result<Posted, SinkError> {
@@ -230,7 +210,7 @@ impl SplunkHecSink {
             (body, false)
         };
         let body = Bytes::from(body);
-        let posted = self.post(&self.event_url, &body, gzipped).await;
+        let posted = self.post(&self.event_url, body.clone(), gzipped).await;
         // The request is done with the bytes; take the buffer back when
         // nothing else holds it.
         if !gzipped {
@@ -250,26 +230,31 @@ impl SplunkHecSink {
         }
     }
 
-    /// Delivers `records[range]` (whose body is `body`): splits on 413,
-    /// works around a refused event. Returns the ack ids to wait for.
+    /// Delivers `records[range]` (whose body is `body`), one attempt per
+    /// request: splits on 413, sets a refused event aside (or fails at it).
+    /// Every range Splunk took is pushed onto `sent`, in batch order, so
+    /// that on an error `sent` says how far the batch got.
     pub(super) fn post_range<'a>(
         &'a self,
         records: &'a [AlertRecord],
         range: Range<usize>,
         body: Vec<u8>,
-    ) -> Boxed<'a, Acks> {
+        sent: &'a mut Vec<Sent>,
+    ) -> Boxed<'a, ()> {
         Box::pin(async move {
             let slice = &records[range.clone()];
             match self.post_once(slice, body).await? {
-                Posted::Accepted(ack) => Ok(ack.map(|id| vec![(id, range)]).unwrap_or_default()),
+                Posted::Accepted(ack) => {
+                    sent.push(Sent { range, ack });
+                    Ok(())
+                }
                 Posted::TooLarge if range.len() > 1 => {
                     let mid = range.start + range.len() / 2;
                     tracing::warn!(sink = NAME, events = range.len(), "HTTP 413: splitting the batch");
                     let left = encode_range(&records[range.start..mid], &self.config.envelope);
-                    let mut acks = self.post_range(records, range.start..mid, left).await?;
+                    self.post_range(records, range.start..mid, left, sent).await?;
                     let right = encode_range(&records[mid..range.end], &self.config.envelope);
-                    acks.extend(self.post_range(records, mid..range.end, right).await?);
-                    Ok(acks)
+                    self.post_range(records, mid..range.end, right, sent).await
                 }
                 Posted::TooLarge => Err(SinkError::new(
                     NAME,
@@ -282,19 +267,63 @@ impl SplunkHecSink {
                 )
                 .with_status(413)),
                 Posted::InvalidEvent(n, error) => {
+                    // Splunk indexed the events before the refused one.
                     let bad = range.start + n;
-                    let rest = bad + 1..range.end;
-                    let acks = if rest.is_empty() {
-                        Vec::new()
-                    } else {
-                        let body = encode_range(&records[rest.clone()], &self.config.envelope);
-                        self.post_range(records, rest, body).await?
-                    };
+                    if bad > range.start {
+                        sent.push(Sent { range: range.start..bad, ack: None });
+                    }
                     self.refused(&records[bad], error)?;
-                    Ok(acks)
+                    sent.push(Sent { range: bad..bad + 1, ack: None });
+                    let rest = bad + 1..range.end;
+                    if rest.is_empty() {
+                        return Ok(());
+                    }
+                    let body = encode_range(&records[rest.clone()], &self.config.envelope);
+                    self.post_range(records, rest, body, sent).await
                 }
             }
         })
+    }
+
+    /// One attempt at the whole batch; see [`AlertSink::send`].
+    async fn send_batch(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
+        let c = &self.config;
+        let mut spare = self.spare.take();
+        let batches = encode_batches_reusing(
+            batch,
+            &c.envelope,
+            c.max_batch_bytes,
+            c.max_batch_events,
+            &mut spare,
+        );
+        self.spare.keep(spare);
+        let mut sent = Vec::new();
+        let mut failed = None;
+        for b in batches {
+            if let Err(e) = self.post_range(batch, b.range, b.body, &mut sent).await {
+                failed = Some(e);
+                break;
+            }
+        }
+        // With indexer acks on, only what the indexers confirmed counts,
+        // also when a later request failed.
+        let (confirmed, poll_error) = self.confirmed(&sent).await;
+        match failed.or(poll_error) {
+            Some(e) => Err(e.with_accepted(confirmed)),
+            None if confirmed >= batch.len() => Ok(()),
+            None => Err(SinkError::new(
+                NAME,
+                SinkErrorKind::Unconfirmed,
+                true,
+                format!(
+                    "the indexers did not acknowledge {} of the {} alerts within the ack \
+                     timeout; sending them again may index some twice",
+                    batch.len() - confirmed,
+                    batch.len()
+                ),
+            )
+            .with_accepted(confirmed)),
+        }
     }
 
     fn refused(&self, record: &AlertRecord, error: SinkError) -> Result<(), SinkError> {
@@ -306,17 +335,23 @@ impl SplunkHecSink {
             "Splunk refused one alert"
         );
         match self.config.invalid_events {
-            InvalidEvents::Fail => Err(SinkError::new(
-                NAME,
-                SinkErrorKind::Rejected,
-                false,
-                format!(
-                    "alert {} was refused, the rest of the batch was delivered: {}",
-                    record.alert_id(),
-                    error.message()
-                ),
-            )
-            .with_status(error.status().unwrap_or(400))),
+            InvalidEvents::Fail => {
+                let mut e = SinkError::new(
+                    NAME,
+                    SinkErrorKind::Rejected,
+                    false,
+                    format!(
+                        "alert {} was refused and the alerts after it were not sent: {}",
+                        record.alert_id(),
+                        error.message()
+                    ),
+                )
+                .with_status(error.status().unwrap_or(400));
+                if let Some(code) = error.code() {
+                    e = e.with_code(code);
+                }
+                Err(e)
+            }
             InvalidEvents::SetAside => {
                 self.set_aside_total.fetch_add(1, Ordering::Relaxed);
                 let code = error
@@ -342,28 +377,14 @@ impl AlertSink for SplunkHecSink {
         NAME
     }
 
+    /// One attempt per request. On an error,
+    /// [`SinkError::accepted`] is the prefix of the batch Splunk took (and,
+    /// with indexer acks, confirmed); an event set aside counts as taken.
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let c = &self.config;
-        let mut pending = Vec::new();
-        let mut spare = self.spare.take();
-        let batches = encode_batches_reusing(
-            batch,
-            &c.envelope,
-            c.max_batch_bytes,
-            c.max_batch_events,
-            &mut spare,
-        );
-        self.spare.keep(spare);
-        for b in batches {
-            pending.extend(self.post_range(batch, b.range, b.body).await?);
-        }
-        if c.ack.is_some() {
-            self.await_acks(batch, pending).await?;
-        }
-        Ok(())
+        self.send_batch(batch).await.map_err(|e| e.at(&self.at))
     }
 
     async fn health(&self) -> Result<(), SinkError> {
@@ -373,7 +394,7 @@ impl AlertSink for SplunkHecSink {
             .header(AUTHORIZATION, self.auth.clone())
             .send()
             .await
-            .map_err(|e| http::transport(NAME, e).1)?;
+            .map_err(|e| http::transport(NAME, e).at(&self.at))?;
         let status = resp.status().as_u16();
         let wait = http::retry_after(resp.headers());
         let bytes = resp.bytes().await.unwrap_or_default();
@@ -381,6 +402,9 @@ impl AlertSink for SplunkHecSink {
         if status == 200 {
             return Ok(());
         }
-        Err(self.rejected(status, &reply).with_retry_after(wait))
+        Err(self
+            .rejected(status, &reply)
+            .with_retry_after(wait)
+            .at(&self.at))
     }
 }

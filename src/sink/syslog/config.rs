@@ -5,7 +5,6 @@ use std::time::Duration;
 use super::sink::SyslogSink;
 use crate::error::Error;
 use crate::format::{Rfc3164Options, Rfc5424Options};
-use crate::retry::RetryPolicy;
 
 /// How messages travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +56,6 @@ pub struct SyslogBuilder {
     pub(super) accept_invalid_certs: bool,
     pub(super) connect_timeout: Duration,
     pub(super) write_timeout: Duration,
-    pub(super) retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for SyslogBuilder {
@@ -89,7 +87,6 @@ impl SyslogBuilder {
             accept_invalid_certs: false,
             connect_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
-            retry: RetryPolicy::default(),
         }
     }
 
@@ -142,12 +139,6 @@ impl SyslogBuilder {
     /// Time allowed for one write. Default 30 s.
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
         self.write_timeout = timeout;
-        self
-    }
-    /// Reconnect back-off and attempts per `send`. Default
-    /// [`RetryPolicy::default`].
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
         self
     }
 

@@ -72,13 +72,4 @@ impl Frames {
     pub fn complete_before(&self, offset: usize) -> usize {
         self.ends.partition_point(|end| *end <= offset)
     }
-
-    /// Where frame `i` starts.
-    pub fn start_of(&self, i: usize) -> usize {
-        if i == 0 {
-            0
-        } else {
-            self.ends.get(i - 1).copied().unwrap_or(self.buf.len())
-        }
-    }
 }

@@ -16,14 +16,15 @@
 //!   TLS have no limit unless one is set.
 //! * **Connections** (TCP/TLS) are kept open between batches and checked
 //!   before each batch (a peer that closed is noticed before anything is
-//!   written into a dead socket). A broken connection is re-established
-//!   with the crate's back-off. A record counts as sent only once all its
-//!   bytes were written and flushed; after a reconnect the sink resumes
-//!   with the first record not completely written, so nothing is lost and
-//!   nothing it knows was written is sent twice, even when `send` gave up
-//!   and the caller retries the same batch. (TCP itself cannot say what the
-//!   receiver read before a reset; for end-to-end acknowledgement use HEC
-//!   with indexer acks.)
+//!   written into a dead socket). The sink makes one attempt per `send`: a
+//!   failed connect or write drops the connection and returns a retryable
+//!   error whose [`SinkError::accepted`](crate::sink::SinkError::accepted)
+//!   is the number of messages written and flushed completely; the caller
+//!   ([`sink::deliver`](crate::sink::deliver), the forwarder) sends only the
+//!   rest again, and that `send` reconnects. The message that was cut by the
+//!   failure is sent again from its first byte. (TCP itself cannot say what
+//!   the receiver read before a reset; for end-to-end acknowledgement use
+//!   HEC with indexer acks.) UDP likewise counts the datagrams sent.
 //! * **TLS**: rustls (ring), the web PKI roots plus an optional extra CA,
 //!   optional client certificate; verification is on unless turned off with
 //!   the explicitly named `danger_accept_invalid_certs` (logs a warning).

@@ -1,6 +1,5 @@
 //! [`SyslogSink`]: the `AlertSink` over UDP, TCP or TLS.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
@@ -13,7 +12,6 @@ use super::encode::Frames;
 use super::tls;
 use super::transport::{Connector, Stream, udp_socket};
 use crate::error::Error;
-use crate::retry::{Decision, Failure};
 use crate::sink::{AlertRecord, AlertSink, SinkError, SinkErrorKind};
 
 const NAME: &str = "syslog";
@@ -35,8 +33,6 @@ struct State {
     stream: Option<Stream>,
     udp: Option<UdpSocket>,
     frames: Frames,
-    /// (batch fingerprint, frames of it known written) after a failed send.
-    resume: Option<(u64, usize)>,
 }
 
 /// Sends alerts as syslog messages; see the [module docs](super).
@@ -48,15 +44,6 @@ pub struct SyslogSink {
     sent: AtomicU64,
     truncated: AtomicU64,
     connects: AtomicU64,
-}
-
-fn fingerprint(batch: &[AlertRecord]) -> u64 {
-    let mut h = DefaultHasher::new();
-    for r in batch {
-        r.tenant.id.as_str().hash(&mut h);
-        r.raw.get().hash(&mut h);
-    }
-    h.finish()
 }
 
 impl SyslogSink {
@@ -104,77 +91,46 @@ impl SyslogSink {
         }
     }
 
-    fn io_error(&self, what: &str, e: &std::io::Error) -> (Failure, SinkError) {
-        let failure = if e.kind() == std::io::ErrorKind::TimedOut {
-            Failure::Timeout
+    /// A failed connect or write: retryable, a timeout when it timed out.
+    fn io_error(&self, what: &str, e: &std::io::Error) -> SinkError {
+        let kind = if e.kind() == std::io::ErrorKind::TimedOut {
+            SinkErrorKind::Timeout
         } else {
-            Failure::Connection
+            SinkErrorKind::Connection
         };
-        let message = format!("{what} {}: {e}", self.config.address);
-        (
-            failure,
-            SinkError::new(NAME, SinkErrorKind::Connection, true, message),
-        )
+        SinkError::new(NAME, kind, true, format!("{what}: {e}"))
     }
 
-    /// Waits as the policy says, or gives up with `error`.
-    async fn back_off(
-        &self,
-        attempt: &mut u32,
-        failure: Failure,
-        error: SinkError,
-    ) -> Result<(), SinkError> {
-        *attempt += 1;
-        match self.config.retry.decide(*attempt, failure) {
-            Decision::RetryAfter(wait) => {
-                tracing::warn!(sink = NAME, attempt = *attempt, error = %error, ?wait, "retrying");
-                tokio::time::sleep(wait).await;
-                Ok(())
-            }
-            Decision::GiveUp => Err(error),
-        }
-    }
-
-    async fn send_stream(
-        &self,
-        state: &mut State,
-        fp: u64,
-        mut done: usize,
-    ) -> Result<(), SinkError> {
+    /// Writes the encoded frames over the stream, one attempt: connects
+    /// when there is no live connection; on a failure drops the stream (the
+    /// next `send` reconnects) and reports the frames written completely as
+    /// accepted.
+    async fn send_stream(&self, state: &mut State) -> Result<(), SinkError> {
         let Some(connector) = &self.connector else {
             return Err(SinkError::config(NAME, "no stream transport"));
         };
-        let mut offset = state.frames.start_of(done);
-        let total = state.frames.buf.len();
-        let mut attempt = 0;
-        while offset < total {
-            if state.stream.as_ref().is_some_and(Stream::peer_closed) {
-                tracing::info!(
-                    sink = NAME,
-                    "the receiver closed the connection; reconnecting"
-                );
-                state.stream = None;
-            }
-            if state.stream.is_none() {
-                match connector
+        if state.stream.as_ref().is_some_and(Stream::peer_closed) {
+            tracing::info!(
+                sink = NAME,
+                "the receiver closed the connection; reconnecting"
+            );
+            state.stream = None;
+        }
+        let stream = match state.stream.as_mut() {
+            Some(stream) => stream,
+            None => {
+                let stream = connector
                     .connect(&self.config.address, self.config.connect_timeout)
                     .await
-                {
-                    Ok(stream) => {
-                        self.connects.fetch_add(1, Ordering::Relaxed);
-                        state.stream = Some(stream);
-                    }
-                    Err(e) => {
-                        let (failure, error) = self.io_error("cannot connect to", &e);
-                        state.resume = Some((fp, done));
-                        self.back_off(&mut attempt, failure, error).await?;
-                        continue;
-                    }
-                }
+                    .map_err(|e| self.io_error("cannot connect", &e))?;
+                self.connects.fetch_add(1, Ordering::Relaxed);
+                state.stream.insert(stream)
             }
-            let Some(stream) = state.stream.as_mut() else {
-                continue;
-            };
+        };
+        let total = state.frames.buf.len();
+        let mut offset = 0;
+        let mut done = 0;
+        while offset < total {
             let chunk = &state.frames.buf[offset..total];
             let result =
                 tokio::time::timeout(self.config.write_timeout, stream.write_flushed(chunk)).await;
@@ -194,54 +150,36 @@ impl SyslogSink {
                 }
                 Err(e) => {
                     // The frame in flight was not written whole: the receiver
-                    // drops it with the connection, so it is sent again from
-                    // its first byte on the next connection.
+                    // drops it with the connection; the caller sends it again,
+                    // from its first byte, on a new connection.
                     state.stream = None;
-                    offset = state.frames.start_of(done);
-                    state.resume = Some((fp, done));
-                    let (failure, error) = self.io_error("lost the connection to", &e);
-                    self.back_off(&mut attempt, failure, error).await?;
+                    return Err(self.io_error("lost the connection", &e).with_accepted(done));
                 }
             }
         }
-        state.resume = None;
         Ok(())
     }
 
-    async fn send_udp(&self, state: &mut State, fp: u64, mut done: usize) -> Result<(), SinkError> {
-        let mut attempt = 0;
-        while done < state.frames.ends.len() {
-            if state.udp.is_none() {
-                match udp_socket(&self.config.address).await {
-                    Ok(socket) => {
-                        self.connects.fetch_add(1, Ordering::Relaxed);
-                        state.udp = Some(socket);
-                    }
-                    Err(e) => {
-                        let (failure, error) = self.io_error("cannot open a UDP socket to", &e);
-                        state.resume = Some((fp, done));
-                        self.back_off(&mut attempt, failure, error).await?;
-                        continue;
-                    }
-                }
+    /// Sends one datagram per frame, one attempt; on a failure drops the
+    /// socket and reports the datagrams sent as accepted.
+    async fn send_udp(&self, state: &mut State) -> Result<(), SinkError> {
+        let socket = match state.udp.as_ref() {
+            Some(socket) => socket,
+            None => {
+                let socket = udp_socket(&self.config.address)
+                    .await
+                    .map_err(|e| self.io_error("cannot open a UDP socket", &e))?;
+                self.connects.fetch_add(1, Ordering::Relaxed);
+                state.udp.insert(socket)
             }
-            let Some(socket) = state.udp.as_ref() else {
-                continue;
-            };
-            match socket.send(state.frames.frame(done)).await {
-                Ok(_) => {
-                    done += 1;
-                    self.sent.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(e) => {
-                    state.udp = None;
-                    state.resume = Some((fp, done));
-                    let (failure, error) = self.io_error("cannot send to", &e);
-                    self.back_off(&mut attempt, failure, error).await?;
-                }
+        };
+        for done in 0..state.frames.ends.len() {
+            if let Err(e) = socket.send(state.frames.frame(done)).await {
+                state.udp = None;
+                return Err(self.io_error("cannot send", &e).with_accepted(done));
             }
+            self.sent.fetch_add(1, Ordering::Relaxed);
         }
-        state.resume = None;
         Ok(())
     }
 }
@@ -252,6 +190,9 @@ impl AlertSink for SyslogSink {
         NAME
     }
 
+    /// One attempt: on a connect or write failure the error is retryable
+    /// and [`SinkError::accepted`] is the number of messages written
+    /// completely; the next `send` (of the rest) reconnects.
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         if batch.is_empty() {
             return Ok(());
@@ -277,22 +218,11 @@ impl AlertSink for SyslogSink {
                 "syslog message too long: payload truncated and marked"
             );
         }
-        let fp = fingerprint(batch);
-        let done = match state.resume {
-            Some((f, done)) if f == fp => {
-                tracing::info!(
-                    sink = NAME,
-                    skipped = done,
-                    "resuming a batch after the messages already written"
-                );
-                done
-            }
-            _ => 0,
+        let sent = match self.config.transport {
+            Transport::Udp => self.send_udp(state).await,
+            Transport::Tcp | Transport::Tls => self.send_stream(state).await,
         };
-        match self.config.transport {
-            Transport::Udp => self.send_udp(state, fp, done).await,
-            Transport::Tcp | Transport::Tls => self.send_stream(state, fp, done).await,
-        }
+        sent.map_err(|e| e.at(&self.config.address))
     }
 
     async fn health(&self) -> Result<(), SinkError> {
@@ -300,7 +230,10 @@ impl AlertSink for SyslogSink {
             return udp_socket(&self.config.address)
                 .await
                 .map(|_| ())
-                .map_err(|e| self.io_error("cannot open a UDP socket to", &e).1);
+                .map_err(|e| {
+                    self.io_error("cannot open a UDP socket", &e)
+                        .at(&self.config.address)
+                });
         };
         let mut state = self.state.lock().await;
         if state.stream.as_ref().is_some_and(|s| !s.peer_closed()) {
@@ -309,7 +242,7 @@ impl AlertSink for SyslogSink {
         let stream = connector
             .connect(&self.config.address, self.config.connect_timeout)
             .await
-            .map_err(|e| self.io_error("cannot connect to", &e).1)?;
+            .map_err(|e| self.io_error("cannot connect", &e).at(&self.config.address))?;
         self.connects.fetch_add(1, Ordering::Relaxed);
         state.stream = Some(stream);
         Ok(())
