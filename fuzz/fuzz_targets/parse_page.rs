@@ -3,9 +3,12 @@
 //! panic; errors point inside the input; every parsed alert's raw bytes
 //! are valid JSON that parses to the same alert; malformed alerts keep
 //! raw bytes that are JSON text; every typed alert
-//! serializes and reads back equal.
+//! serializes and reads back equal; wherever the one-pass fast reader gives
+//! a result, the general reader gives the same one (same alerts, raw bytes,
+//! errors, indices, paths and envelope).
 #![no_main]
 
+use defender_siem::models::page_readers::{fast_page, fast_records, general_page, general_records};
 use defender_siem::models::{
     Alert, GraphAlert, Page, PageError, SiemAlert, parse_page, parse_records,
 };
@@ -72,7 +75,41 @@ where
     }
 }
 
+/// Where the fast reader gives a result, it must be the general reader's.
+fn agree<T>(what: &str, fast: Option<Page<T>>, general: Result<Page<T>, PageError>)
+where
+    T: PartialEq + std::fmt::Debug,
+{
+    if let Some(fast) = fast {
+        assert_eq!(
+            Ok(fast),
+            general,
+            "{what}: the fast and general readers disagree"
+        );
+    }
+}
+
 fuzz_target!(|input: &[u8]| {
+    agree(
+        "parse_page::<Alert>",
+        fast_page::<Alert>(input),
+        general_page(input),
+    );
+    agree(
+        "parse_page::<GraphAlert>",
+        fast_page::<GraphAlert>(input),
+        general_page(input),
+    );
+    agree(
+        "parse_records::<Alert>",
+        fast_records::<Alert>(input),
+        general_records(input),
+    );
+    agree(
+        "parse_records::<SiemAlert>",
+        fast_records::<SiemAlert>(input),
+        general_records(input),
+    );
     check(input, parse_page::<Alert>(input));
     check(input, parse_page::<GraphAlert>(input));
     check(input, parse_records::<Alert>(input));

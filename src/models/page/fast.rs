@@ -32,7 +32,8 @@ pub fn parse_page<T: DeserializeOwned>(input: &[u8]) -> Option<Page<T>> {
     let bytes = text.as_bytes();
     let mut page = Page::empty();
     let envelope = read_envelope(text, skip_ws(bytes, 0), true, &mut page.alerts)?;
-    if !envelope.has_value || skip_ws(bytes, envelope.end) != bytes.len() {
+    if !envelope.has_value || envelope.repeated_value || skip_ws(bytes, envelope.end) != bytes.len()
+    {
         return None;
     }
     page.context = envelope.context;
@@ -55,6 +56,8 @@ pub fn parse_records<T: DeserializeOwned>(input: &[u8]) -> Option<Page<T>> {
             b'{' => {
                 let before = page.alerts.len();
                 match read_envelope(text, pos, false, &mut page.alerts) {
+                    // Which `value` counts is the general reader's call.
+                    Some(envelope) if envelope.repeated_value => return None,
                     Some(envelope) if envelope.has_value => {
                         if page.context.is_none() {
                             page.context = envelope.context;
@@ -81,6 +84,9 @@ struct EnvelopeRead {
     context: Option<String>,
     next_link: Option<String>,
     has_value: bool,
+    /// A second `value` member came (skipped, not read): the caller leaves
+    /// the object to the general reader.
+    repeated_value: bool,
     /// Position right after the closing `}`.
     end: usize,
 }
@@ -102,6 +108,7 @@ fn read_envelope<T: DeserializeOwned>(
         context: None,
         next_link: None,
         has_value: false,
+        repeated_value: false,
         end: pos,
     };
     pos = skip_ws(bytes, pos + 1);
@@ -117,7 +124,10 @@ fn read_envelope<T: DeserializeOwned>(
                 envelope.has_value = true;
                 read_alerts(text, pos, out)?
             }
-            Member::Value => return None,
+            Member::Value => {
+                envelope.repeated_value = true;
+                read_one::<IgnoredAny>(text, pos)?.1
+            }
             Member::Context => {
                 let (context, end) = read_one::<Option<String>>(text, pos)?;
                 envelope.context = context;
@@ -298,7 +308,14 @@ mod tests {
             page.parsed().nth(2).unwrap().raw.get(),
             "{\"id\":\"d\",\"value\":[1]}"
         );
-        for odd in ["5", "{\"id\":\"a\"} x", "{\"id\":", "[{\"id\":\"a\"},]"] {
+        for odd in [
+            "5",
+            "{\"id\":\"a\"} x",
+            "{\"id\":",
+            "[{\"id\":\"a\"},]",
+            "{\"value\":[],\"value\":[]}",
+            "{\"id\":\"a\"}\n{\"value\":[{\"id\":\"b\"}],\"value\":5}",
+        ] {
             assert!(parse_records::<Alert>(odd.as_bytes()).is_none(), "{odd}");
         }
     }
