@@ -60,22 +60,27 @@ fn scalar() -> impl Strategy<Value = String> {
     ]
 }
 
+/// `[a,b]` from (whitespace, value) pairs.
+fn array(items: Vec<(&str, String)>) -> String {
+    let items: Vec<String> = items.into_iter().map(|(w, v)| format!("{w}{v}")).collect();
+    format!("[{}]", items.join(","))
+}
+
+/// `{"k":v,…}` from (whitespace, key, whitespace, value) members.
+fn object<K: std::fmt::Display>(members: Vec<(&str, K, &str, String)>) -> String {
+    let members: Vec<String> = members
+        .into_iter()
+        .map(|(w, k, w2, v)| format!("{w}{k}{w2}:{v}"))
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
+
 /// Any JSON value, nested a few levels.
 fn value_text() -> impl Strategy<Value = String> {
     scalar().prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
-            prop::collection::vec((ws(), inner.clone()), 0..4).prop_map(|items| {
-                let items: Vec<String> =
-                    items.into_iter().map(|(w, v)| format!("{w}{v}")).collect();
-                format!("[{}]", items.join(","))
-            }),
-            prop::collection::vec((ws(), member_key(), ws(), inner), 0..4).prop_map(|members| {
-                let members: Vec<String> = members
-                    .into_iter()
-                    .map(|(w, k, w2, v)| format!("{w}{k}{w2}:{v}"))
-                    .collect();
-                format!("{{{}}}", members.join(","))
-            }),
+            prop::collection::vec((ws(), inner.clone()), 0..4).prop_map(array),
+            prop::collection::vec((ws(), member_key(), ws(), inner), 0..4).prop_map(object),
         ]
     })
 }
@@ -121,11 +126,7 @@ fn member_value(key: &str) -> BoxedStrategy<String> {
         .prop_map(String::from)
         .boxed(),
         "\"evidence\"" | "\"comments\"" => prop::collection::vec((ws(), evidence_text()), 0..3)
-            .prop_map(|items| {
-                let items: Vec<String> =
-                    items.into_iter().map(|(w, v)| format!("{w}{v}")).collect();
-                format!("[{}]", items.join(","))
-            })
+            .prop_map(array)
             .boxed(),
         "\"incidentId\"" | "\"ReportID\"" => prop_oneof![
             any::<i32>().prop_map(|n| n.to_string()),
@@ -155,13 +156,7 @@ fn evidence_text() -> impl Strategy<Value = String> {
         Just("\"2024-05-02T09:14:05Z\"".to_owned()),
         value_text(),
     ];
-    prop::collection::vec((ws(), member, ws(), value), 0..5).prop_map(|members| {
-        let members: Vec<String> = members
-            .into_iter()
-            .map(|(w, k, w2, v)| format!("{w}{k}{w2}:{v}"))
-            .collect();
-        format!("{{{}}}", members.join(","))
-    })
+    prop::collection::vec((ws(), member, ws(), value), 0..5).prop_map(object)
 }
 
 /// One alert: usually an object (with repeated, unknown and ill-typed
