@@ -2,14 +2,18 @@
 //! `tests/fixtures/real/`) that is an alert, a
 //! page of alerts or a Graph alert list must parse, round-trip its raw bytes
 //! exactly, and serialize its typed view back to an equal JSON document
-//! (timestamps compared as instants).
+//! (timestamps compared as instants). Incidents and comments (no typed
+//! model yet) are read generically, as `serde_json::Value` records, with
+//! the same checks; write-back request bodies are checked for their
+//! documented members.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
 use defender_siem::models::{
-    Alert, GraphAlert, GraphEvidence, Page, SiemAlert, parse_page, parse_records,
+    Alert, GraphAlert, GraphEvidence, GraphStatus, Page, PageErrorKind, SiemAlert, parse_page,
+    parse_records,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -179,6 +183,8 @@ fn invalid_doc_samples_fail_with_a_byte_offset() {
         "mde_alerts_page_expand_evidence_truncated_docs.txt",
         "mde_alerts_page_2020_expand_evidence_tabs_truncated_docs.txt",
         "mde_alert_single_2018_json_representation_invalid_docs.txt",
+        "graph_incidents_list_page_expand_alerts_evidence_trailing_commas_docs.txt",
+        "m365d_incidents_page_3_incidents_truncated_docs.txt",
     ] {
         let bytes = real_fixture(name);
         let err = parse_page::<Alert>(&bytes).unwrap_err();
@@ -192,6 +198,271 @@ fn invalid_doc_samples_fail_with_a_byte_offset() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn every_json_sample_is_valid_json() {
+    for entry in std::fs::read_dir(support::real_fixture_dir()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.ends_with(".json") {
+            serde_json::from_slice::<Value>(&real_fixture(&name))
+                .unwrap_or_else(|e| panic!("{name} is not valid JSON: {e}"));
+        }
+    }
+}
+
+#[test]
+fn graph_alert_update_response_parses_losslessly() {
+    let name = "graph_alert_v2_update_response_docs.json";
+    let bytes = real_fixture(name);
+    let page = parse_records::<GraphAlert>(&bytes).unwrap();
+    let parsed = page.alerts[0].as_ref().unwrap();
+    assert_eq!(parsed.alert_id(), "da637551227677560813_-961444813");
+    assert_eq!(parsed.alert.status, Some(GraphStatus::InProgress));
+    assert_eq!(parsed.alert.evidence.as_deref().map(<[_]>::len), Some(0));
+    check_all(name, &bytes, page, 1);
+}
+
+#[test]
+fn m365d_incident_update_response_alerts_keep_every_member() {
+    // M365D incident alerts (`alertId`, `devices`, `entities`) are not MDE
+    // alerts, but reading them as such loses nothing.
+    let name = "m365d_incident_update_response_12_alerts_demisto.json";
+    let incident: Value = serde_json::from_slice(&real_fixture(name)).unwrap();
+    assert_eq!(incident["assignedTo"], "Unassigned");
+    let alerts = serde_json::to_vec(&incident["alerts"]).unwrap();
+    let page = parse_records::<Alert>(&alerts).unwrap();
+    for parsed in page.parsed() {
+        assert_eq!(
+            parsed.alert_id(),
+            "",
+            "M365D alerts name their id `alertId`"
+        );
+        assert_eq!(parsed.alert.extra["alertId"], "alertId");
+    }
+    check_all(name, &alerts, page, 12);
+    check_generic(name, &real_fixture(name), 1);
+}
+
+/// Reads `bytes` as records of any JSON (the way incidents and comments,
+/// which have no typed model yet, are read) and checks them as
+/// [`check_all`] does.
+fn check_generic(name: &str, bytes: &[u8], expected: usize) -> Page<Value> {
+    let page = parse_records::<Value>(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    check_all(name, bytes, page.clone(), expected);
+    page
+}
+
+#[test]
+fn graph_incidents_read_generically_and_round_trip() {
+    for (name, count) in [
+        ("graph_incidents_list_page_docs.json", 1),
+        ("graph_incidents_list_page_2_incidents_demisto.json", 2),
+    ] {
+        let bytes = real_fixture(name);
+        let page = check_generic(name, &bytes, count);
+        let as_page = parse_page::<Value>(&bytes).unwrap();
+        assert_eq!(as_page.context, page.context, "{name}");
+        assert!(as_page.next_link.is_none(), "{name}");
+        for incident in page.parsed() {
+            assert!(incident.alert["id"].is_string(), "{name}");
+        }
+    }
+    for name in [
+        "graph_incident_single_get_docs.json",
+        "graph_incident_single_get_demisto.json",
+        "graph_incident_update_response_docs.json",
+        "graph_incident_update_response_redirected_demisto.json",
+    ] {
+        let bytes = real_fixture(name);
+        let page = check_generic(name, &bytes, 1);
+        let incident = &page.parsed().next().unwrap().alert;
+        assert!(incident["id"].is_string(), "{name}");
+        // A single entity is not a page.
+        let err = parse_page::<Value>(&bytes).unwrap_err();
+        assert_eq!(err.kind(), PageErrorKind::Shape, "{name}");
+    }
+    assert_eq!(
+        real_fixture("graph_incident_update_response_docs.json"),
+        real_fixture("graph_incident_single_get_docs.json"),
+        "the docs' PATCH response is the full entity"
+    );
+    let redirected = check_generic(
+        "redirected",
+        &real_fixture("graph_incident_update_response_redirected_demisto.json"),
+        1,
+    );
+    let incident = &redirected.parsed().next().unwrap().alert;
+    assert_eq!(
+        (&incident["status"], &incident["redirectIncidentId"]),
+        (&Value::from("redirected"), &Value::from("1234"))
+    );
+}
+
+#[test]
+fn comment_responses_are_pages_of_comments() {
+    let mut pages = Vec::new();
+    for name in [
+        "graph_alert_v2_post_comment_response_docs.json",
+        "graph_incident_post_comment_response_docs.json",
+    ] {
+        pages.push((name.to_owned(), real_fixture(name), 2));
+    }
+    let name = "graph_alert_v2_post_comment_test_cases_demisto.json";
+    let wrapper: Value = serde_json::from_slice(&real_fixture(name)).unwrap();
+    for (case, count) in [("test_case_1", 1), ("test_case_2", 2)] {
+        let body = serde_json::to_vec(&wrapper[case]["mock_response"]).unwrap();
+        pages.push((format!("{name}:{case}"), body, count));
+    }
+    for (name, bytes, count) in pages {
+        let page = parse_page::<Value>(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            page.context.as_deref().unwrap().ends_with("/comments"),
+            "{name}"
+        );
+        for comment in page.parsed() {
+            assert!(comment.alert["comment"].is_string(), "{name}");
+            assert!(comment.alert["createdDateTime"].is_string(), "{name}");
+        }
+        check_all(&name, &bytes, page, count);
+    }
+}
+
+#[test]
+fn write_back_request_bodies_have_the_documented_members() {
+    for (name, members) in [
+        (
+            "graph_alert_v2_update_patch_request_body_docs.json",
+            &["assignedTo", "classification", "determination", "status"][..],
+        ),
+        (
+            "graph_incident_update_patch_request_body_docs.json",
+            &["classification", "determination", "customTags"],
+        ),
+        (
+            "m365d_incident_update_patch_request_body_docs.json",
+            &[
+                "status",
+                "assignedTo",
+                "classification",
+                "determination",
+                "tags",
+                "comment",
+            ],
+        ),
+        (
+            "mde_alerts_batch_update_request_body_docs.json",
+            &[
+                "alertIds",
+                "status",
+                "assignedTo",
+                "classification",
+                "determination",
+                "comment",
+            ],
+        ),
+        (
+            "graph_alert_v2_post_comment_request_body_docs.json",
+            &["@odata.type", "comment"],
+        ),
+        (
+            "graph_incident_post_comment_request_body_docs.json",
+            &["@odata.type", "comment"],
+        ),
+    ] {
+        let bytes = real_fixture(name);
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        let object = body
+            .as_object()
+            .unwrap_or_else(|| panic!("{name}: not a JSON object"));
+        let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+        let mut expected = members.to_vec();
+        keys.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(keys, expected, "{name}");
+        for (key, value) in object {
+            let fits = match key.as_str() {
+                "alertIds" | "tags" | "customTags" => value
+                    .as_array()
+                    .is_some_and(|items| items.iter().all(Value::is_string)),
+                _ => value.is_string(),
+            };
+            assert!(fits, "{name}: `{key}` is {value}");
+        }
+        check_generic(name, &bytes, 1);
+    }
+    let batch: Value = serde_json::from_slice(&real_fixture(
+        "mde_alerts_batch_update_request_body_docs.json",
+    ))
+    .unwrap();
+    assert_eq!(
+        batch["alertIds"][1], "da637399989469816469_51697947354",
+        "an id suffix beyond 32 bits stays a string"
+    );
+    let comment: Value = serde_json::from_slice(&real_fixture(
+        "graph_incident_post_comment_request_body_docs.json",
+    ))
+    .unwrap();
+    assert_eq!(
+        comment["@odata.type"],
+        "microsoft.graph.security.alertComment"
+    );
+}
+
+/// The sample with its two trailing commas taken out (a `,` followed only
+/// by whitespace and then `}` or `]`, outside strings).
+fn without_trailing_commas(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for (i, c) in text.char_indices() {
+        if in_string {
+            (escaped, in_string) = (c == '\\' && !escaped, c != '"' || escaped);
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ','
+            && matches!(
+                bytes[i + 1..].iter().find(|b| !b.is_ascii_whitespace()),
+                Some(b'}' | b']')
+            )
+        {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn incident_page_with_expanded_alerts_fails_at_its_trailing_comma_and_its_alert_parses() {
+    let name = "graph_incidents_list_page_expand_alerts_evidence_trailing_commas_docs.txt";
+    let bytes = real_fixture(name);
+    let err = parse_page::<Value>(&bytes).unwrap_err();
+    assert_eq!(err.kind(), PageErrorKind::Syntax, "{err}");
+    assert_eq!((err.line(), err.column()), (115, 25), "{err}");
+
+    // With the two commas gone the page reads, and its alert is an
+    // alerts_v2 alert that parses losslessly.
+    let repaired = without_trailing_commas(std::str::from_utf8(&bytes).unwrap());
+    assert_eq!(repaired.len(), bytes.len() - 2);
+    let page = parse_page::<Value>(repaired.as_bytes()).unwrap();
+    check_all(name, repaired.as_bytes(), page.clone(), 1);
+    let incident = &page.parsed().next().unwrap().alert;
+    assert_eq!(incident["id"], "2972395");
+    let alerts = serde_json::to_vec(&incident["alerts"]).unwrap();
+    let alerts_page = parse_records::<GraphAlert>(&alerts).unwrap();
+    let alert = alerts_page.parsed().next().unwrap();
+    assert_eq!(alert.alert.incident_id.as_deref(), Some("28282"));
+    assert_eq!(alert.alert.evidence.as_deref().map(<[_]>::len), Some(4));
+    check_all(name, &alerts, alerts_page, 1);
+}
+
+#[test]
+fn m365d_incidents_page_cut_at_its_placeholder_fails_there() {
+    let name = "m365d_incidents_page_3_incidents_truncated_docs.txt";
+    let err = parse_page::<Value>(&real_fixture(name)).unwrap_err();
+    assert_eq!(err.kind(), PageErrorKind::Syntax, "{err}");
+    assert_eq!(err.line(), 517, "{err}");
 }
 
 #[test]
@@ -209,16 +480,43 @@ fn every_real_alert_file_is_covered() {
         "mde_siem_api_legacy_alerts_array_docs.json",
         "m365d_incident_with_alert_entities_demisto.json",
         "m365d_incidents_page_empty_demisto.json",
+        "mde_alerts_page_default_truncated_docs.txt",
+        "mde_alerts_page_expand_evidence_truncated_docs.txt",
+        "mde_alerts_page_2020_expand_evidence_tabs_truncated_docs.txt",
+        "mde_alert_single_2018_json_representation_invalid_docs.txt",
+        // Write-back: alerts_v2 update and comments, MDE batch update,
+        // M365D incident update.
+        "graph_alert_v2_update_response_docs.json",
+        "graph_alert_v2_update_patch_request_body_docs.json",
+        "graph_alert_v2_post_comment_request_body_docs.json",
+        "graph_alert_v2_post_comment_response_docs.json",
+        "graph_alert_v2_post_comment_test_cases_demisto.json",
+        "mde_alerts_batch_update_request_body_docs.json",
+        "m365d_incident_update_patch_request_body_docs.json",
+        "m365d_incident_update_response_12_alerts_demisto.json",
+        // Graph incidents.
+        "graph_incidents_list_page_docs.json",
+        "graph_incidents_list_page_2_incidents_demisto.json",
+        "graph_incident_single_get_docs.json",
+        "graph_incident_single_get_demisto.json",
+        "graph_incident_update_patch_request_body_docs.json",
+        "graph_incident_update_response_docs.json",
+        "graph_incident_update_response_redirected_demisto.json",
+        "graph_incident_post_comment_request_body_docs.json",
+        "graph_incident_post_comment_response_docs.json",
+        "graph_incidents_list_page_expand_alerts_evidence_trailing_commas_docs.txt",
+        "m365d_incidents_page_3_incidents_truncated_docs.txt",
     ];
     let dir = support::real_fixture_dir();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        let is_alert_json = name.ends_with(".json")
+        let is_alert_sample = (name.ends_with(".json") || name.ends_with("_docs.txt"))
             && (name.starts_with("mde_alert")
                 || name.starts_with("graph_alert")
+                || name.starts_with("graph_incident")
                 || name.starts_with("m365d_")
                 || name.starts_with("mde_siem"));
-        if is_alert_json {
+        if is_alert_sample {
             assert!(covered.contains(&name.as_str()), "{name} has no test");
         }
     }

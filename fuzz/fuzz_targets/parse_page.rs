@@ -3,9 +3,12 @@
 //! panic; errors point inside the input; every parsed alert's raw bytes
 //! are valid JSON that parses to the same alert; malformed alerts keep
 //! raw bytes that are JSON text; every typed alert
-//! serializes and reads back equal.
+//! serializes and reads back equal; wherever the one-pass fast reader gives
+//! a result, the general reader gives the same one (same alerts, raw bytes,
+//! errors, indices, paths and envelope).
 #![no_main]
 
+use defender_siem::models::page_readers::{fast_page, fast_records, general_page, general_records};
 use defender_siem::models::{
     Alert, GraphAlert, Page, PageError, SiemAlert, parse_page, parse_records,
 };
@@ -72,7 +75,32 @@ where
     }
 }
 
+/// Where the fast reader gives a result, it must be the general reader's,
+/// for a page and for records.
+fn readers_agree<T>(input: &[u8])
+where
+    T: DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    if let Some(fast) = fast_page::<T>(input) {
+        assert_eq!(
+            Ok(fast),
+            general_page::<T>(input),
+            "parse_page: the readers disagree"
+        );
+    }
+    if let Some(fast) = fast_records::<T>(input) {
+        assert_eq!(
+            Ok(fast),
+            general_records::<T>(input),
+            "parse_records: the readers disagree"
+        );
+    }
+}
+
 fuzz_target!(|input: &[u8]| {
+    readers_agree::<Alert>(input);
+    readers_agree::<GraphAlert>(input);
+    readers_agree::<SiemAlert>(input);
     check(input, parse_page::<Alert>(input));
     check(input, parse_page::<GraphAlert>(input));
     check(input, parse_records::<Alert>(input));

@@ -30,7 +30,6 @@ mod graph_evidence;
 mod legacy;
 mod macros;
 mod page;
-mod page_fast;
 mod raw;
 mod timestamp;
 
@@ -52,8 +51,11 @@ pub use graph_evidence::{
     UrlEvidence, UserAccount, UserEvidence,
 };
 pub use legacy::SiemAlert;
+#[doc(hidden)]
+pub use page::readers as page_readers;
 pub use page::{
-    MalformedAlert, Page, PageError, PageErrorKind, ParsedAlert, parse_page, parse_records,
+    HasAlertId, MalformedAlert, Page, PageError, PageErrorKind, ParsedAlert, parse_page,
+    parse_records,
 };
 pub use raw::RawJson;
 pub use timestamp::{Timestamp, TimestampError};

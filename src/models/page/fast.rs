@@ -1,6 +1,6 @@
 //! The one-pass reader for a well-formed page.
 //!
-//! The general reader in `page` reads the page twice: once to cut every
+//! The general reader (`general`) reads the page twice: once to cut every
 //! alert out as a `RawValue` (which checks the whole JSON), then once more
 //! per alert for the typed view. Here the envelope's few punctuation bytes
 //! are walked by hand and each alert is read once, typed, straight from the
@@ -18,19 +18,22 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::value::RawValue;
 
-use super::fields::Key;
-use super::page::{MalformedAlert, Page, ParsedAlert};
-use super::raw::RawJson;
+use super::envelope::Member;
+use super::error::MalformedAlert;
+use super::types::{Page, ParsedAlert};
+use crate::models::fields::Key;
+use crate::models::raw::RawJson;
 
 /// Reads an OData page in one pass, or `None` when the general reader must.
-pub(super) fn parse_page_fast<T: DeserializeOwned>(input: &[u8]) -> Option<Page<T>> {
+pub fn parse_page<T: DeserializeOwned>(input: &[u8]) -> Option<Page<T>> {
     // One UTF-8 check for the whole page; every read below is then on &str,
     // which serde_json does not check again.
     let text = std::str::from_utf8(input).ok()?;
     let bytes = text.as_bytes();
     let mut page = Page::empty();
     let envelope = read_envelope(text, skip_ws(bytes, 0), true, &mut page.alerts)?;
-    if !envelope.has_value || skip_ws(bytes, envelope.end) != bytes.len() {
+    if !envelope.has_value || envelope.repeated_value || skip_ws(bytes, envelope.end) != bytes.len()
+    {
         return None;
     }
     page.context = envelope.context;
@@ -38,11 +41,11 @@ pub(super) fn parse_page_fast<T: DeserializeOwned>(input: &[u8]) -> Option<Page<
     Some(page)
 }
 
-/// Reads what [`parse_records`](super::parse_records) reads (pages, bare
+/// Reads what [`parse_records`](crate::models::parse_records) reads (pages, bare
 /// arrays, single alerts, JSON lines of these) in one pass, or `None` when
 /// the general reader must (which it then does from the start, so numbering
 /// and skipped lines come out exactly as it reports them).
-pub(super) fn parse_records_fast<T: DeserializeOwned>(input: &[u8]) -> Option<Page<T>> {
+pub fn parse_records<T: DeserializeOwned>(input: &[u8]) -> Option<Page<T>> {
     let text = std::str::from_utf8(input).ok()?;
     let bytes = text.as_bytes();
     let mut page = Page::empty();
@@ -53,6 +56,8 @@ pub(super) fn parse_records_fast<T: DeserializeOwned>(input: &[u8]) -> Option<Pa
             b'{' => {
                 let before = page.alerts.len();
                 match read_envelope(text, pos, false, &mut page.alerts) {
+                    // Which `value` counts is the general reader's call.
+                    Some(envelope) if envelope.repeated_value => return None,
                     Some(envelope) if envelope.has_value => {
                         if page.context.is_none() {
                             page.context = envelope.context;
@@ -79,14 +84,16 @@ struct EnvelopeRead {
     context: Option<String>,
     next_link: Option<String>,
     has_value: bool,
+    /// A second `value` member came (skipped, not read): the caller leaves
+    /// the object to the general reader.
+    repeated_value: bool,
     /// Position right after the closing `}`.
     end: usize,
 }
 
 /// Reads the OData envelope object at `pos`, appending its alerts to `out`.
-/// When `strict` is false a member that is neither `value` nor an
-/// `@`-annotation means the object is not an envelope, and `None` comes
-/// back (as it does for anything unusual).
+/// Members are read as [`Member::of`] says; one that shows the object is
+/// not an envelope gives `None`, as anything unusual does.
 fn read_envelope<T: DeserializeOwned>(
     text: &str,
     mut pos: usize,
@@ -101,6 +108,7 @@ fn read_envelope<T: DeserializeOwned>(
         context: None,
         next_link: None,
         has_value: false,
+        repeated_value: false,
         end: pos,
     };
     pos = skip_ws(bytes, pos + 1);
@@ -111,24 +119,26 @@ fn read_envelope<T: DeserializeOwned>(
             return None;
         }
         pos = skip_ws(bytes, pos + 1);
-        pos = match key.as_str() {
-            "value" if !envelope.has_value => {
+        pos = match Member::of(key.as_str(), strict)? {
+            Member::Value if !envelope.has_value => {
                 envelope.has_value = true;
                 read_alerts(text, pos, out)?
             }
-            "value" => return None,
-            "@odata.context" => {
+            Member::Value => {
+                envelope.repeated_value = true;
+                read_one::<IgnoredAny>(text, pos)?.1
+            }
+            Member::Context => {
                 let (context, end) = read_one::<Option<String>>(text, pos)?;
                 envelope.context = context;
                 end
             }
-            "@odata.nextLink" => {
+            Member::NextLink => {
                 let (next_link, end) = read_one::<Option<String>>(text, pos)?;
                 envelope.next_link = next_link;
                 end
             }
-            other if strict || other.starts_with('@') => read_one::<IgnoredAny>(text, pos)?.1,
-            _ => return None,
+            Member::Ignored => read_one::<IgnoredAny>(text, pos)?.1,
         };
         pos = skip_ws(bytes, pos);
         match bytes.get(pos) {
@@ -238,7 +248,7 @@ mod tests {
     use crate::models::Alert;
 
     fn fast(input: &str) -> Option<Page<Alert>> {
-        parse_page_fast::<Alert>(input.as_bytes())
+        parse_page::<Alert>(input.as_bytes())
     }
 
     #[test]
@@ -287,7 +297,7 @@ mod tests {
             "{\"@odata.context\":\"c2\",\"value\":[]}\n",
             "{}\n",
         );
-        let page = parse_records_fast::<Alert>(input.as_bytes()).unwrap();
+        let page = parse_records::<Alert>(input.as_bytes()).unwrap();
         assert_eq!(page.context.as_deref(), Some("c1"));
         assert_eq!(page.next_link, None);
         let ids: Vec<_> = page.parsed().map(|p| p.alert.id.as_deref()).collect();
@@ -298,11 +308,15 @@ mod tests {
             page.parsed().nth(2).unwrap().raw.get(),
             "{\"id\":\"d\",\"value\":[1]}"
         );
-        for odd in ["5", "{\"id\":\"a\"} x", "{\"id\":", "[{\"id\":\"a\"},]"] {
-            assert!(
-                parse_records_fast::<Alert>(odd.as_bytes()).is_none(),
-                "{odd}"
-            );
+        for odd in [
+            "5",
+            "{\"id\":\"a\"} x",
+            "{\"id\":",
+            "[{\"id\":\"a\"},]",
+            "{\"value\":[],\"value\":[]}",
+            "{\"id\":\"a\"}\n{\"value\":[{\"id\":\"b\"}],\"value\":5}",
+        ] {
+            assert!(parse_records::<Alert>(odd.as_bytes()).is_none(), "{odd}");
         }
     }
 
@@ -310,6 +324,6 @@ mod tests {
     fn invalid_utf8_goes_to_the_general_reader() {
         let mut input = b"{\"value\":[{\"id\":\"".to_vec();
         input.extend_from_slice(&[0xff, b'"', b'}', b']', b'}']);
-        assert!(parse_page_fast::<Alert>(&input).is_none());
+        assert!(parse_page::<Alert>(&input).is_none());
     }
 }
