@@ -13,7 +13,7 @@ use crate::auth::TokenProvider;
 use crate::cloud::Endpoints;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
-use crate::transport::HttpSettings;
+use crate::transport::{HttpSettings, Proxy};
 
 /// Page size of [`super::AlertQuery::stream`] when the query sets no `$top`.
 pub const DEFAULT_PAGE_SIZE: u32 = 1_000;
@@ -99,9 +99,20 @@ impl DefenderClientBuilder {
         self
     }
 
-    /// Sends every call through this HTTP(S) proxy. Default: none.
-    pub fn proxy(mut self, proxy: Url) -> Self {
+    /// Which proxy the calls go through (a [`Url`] converts into
+    /// [`Proxy::Url`]). Default [`Proxy::None`]: none, and `HTTPS_PROXY`
+    /// and the like are ignored. A forward onto [`HttpSettings::proxy`].
+    pub fn proxy(mut self, proxy: impl Into<Proxy>) -> Self {
         self.http = self.http.proxy(proxy);
+        self
+    }
+
+    /// All HTTP settings at once (timeouts, proxy, extra CAs), replacing
+    /// those set before; the setters above change single ones. The user
+    /// agent is always the one of [`DefenderClientBuilder::user_agent`].
+    /// Default [`HttpSettings::new`].
+    pub fn http(mut self, http: HttpSettings) -> Self {
+        self.http = http;
         self
     }
 
@@ -170,6 +181,7 @@ impl DefenderClientBuilder {
             .http
             .clone()
             .user_agent(self.user_agent.clone())
+            .component("defender")
             .build_client()?;
         Ok(DefenderClient::from_inner(Inner {
             http,

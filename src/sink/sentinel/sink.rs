@@ -73,7 +73,7 @@ impl SentinelSink {
         url.query_pairs_mut()
             .append_pair("api-version", API_VERSION);
         Ok(SentinelSink {
-            client: http::client(NAME, &config.http)?,
+            client: config.http.clone().component(NAME).build_client()?,
             url,
             config,
             spare: SpareBodies::default(),
