@@ -13,7 +13,7 @@ use crate::auth::TokenProvider;
 use crate::cloud::Endpoints;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
-use crate::transport::{HttpSettings, Proxy};
+use crate::transport::HttpSettings;
 
 /// Page size of [`super::AlertQuery::stream`] when the query sets no `$top`.
 pub const DEFAULT_PAGE_SIZE: u32 = 1_000;
@@ -99,10 +99,12 @@ impl DefenderClientBuilder {
         self
     }
 
-    /// Which proxy the calls go through (a [`Url`] converts into
-    /// [`Proxy::Url`]). Default [`Proxy::None`]: none, and `HTTPS_PROXY`
-    /// and the like are ignored. A forward onto [`HttpSettings::proxy`].
-    pub fn proxy(mut self, proxy: impl Into<Proxy>) -> Self {
+    /// Sends every call through this HTTP(S) proxy. Default: none, and
+    /// `HTTPS_PROXY` and the like are ignored (for them, pass
+    /// [`Proxy::Environment`](crate::transport::Proxy::Environment) to
+    /// [`HttpSettings::proxy_mode`] and the settings to
+    /// [`DefenderClientBuilder::http`]). A forward onto [`HttpSettings::proxy`].
+    pub fn proxy(mut self, proxy: Url) -> Self {
         self.http = self.http.proxy(proxy);
         self
     }

@@ -101,7 +101,7 @@ impl ForwarderConfig {
     /// client of the forwarder (Defender, Entra, Splunk HEC, Sentinel)
     /// starts from this.
     fn http_settings(&self, base: HttpSettings) -> HttpSettings {
-        base.proxy(self.defaults.proxy.clone())
+        base.proxy_mode(self.defaults.proxy.clone())
             .no_proxy(self.defaults.no_proxy.iter().cloned())
     }
 }

@@ -23,7 +23,7 @@ pub enum Proxy {
     None,
     /// Every request goes through this proxy (`http://user:pass@host:port`
     /// or `https://…`), loopback hosts included, except the hosts named in
-    /// [`HttpSettings::no_proxy`].
+    /// [`HttpSettings::no_proxy`]. [`HttpSettings::proxy`] sets this.
     Url(Url),
     /// The proxy the environment names, as reqwest reads it:
     /// `ALL_PROXY`, `HTTPS_PROXY` (https targets), `HTTP_PROXY` (http
@@ -73,7 +73,7 @@ impl fmt::Debug for Proxy {
 ///
 /// let client = HttpSettings::new()
 ///     .timeout(Duration::from_secs(20))
-///     .proxy(Proxy::Url("http://proxy.example:3128".parse()?))
+///     .proxy_mode(Proxy::Url("http://proxy.example:3128".parse()?))
 ///     .no_proxy(["login.microsoftonline.com"])
 ///     .build_client()?;
 /// # drop(client);
@@ -140,10 +140,17 @@ impl HttpSettings {
         self
     }
 
-    /// Which proxy to use (a [`Url`] converts into [`Proxy::Url`]).
-    /// Default [`Proxy::None`]: no proxy, and the environment is ignored.
-    pub fn proxy(mut self, proxy: impl Into<Proxy>) -> Self {
-        self.proxy = proxy.into();
+    /// Sends every request through this proxy (`http://user:pass@host:port`):
+    /// short for `proxy_mode(Proxy::Url(proxy))`. Default: none (the
+    /// `HTTPS_PROXY` environment variable is ignored).
+    pub fn proxy(self, proxy: Url) -> Self {
+        self.proxy_mode(Proxy::Url(proxy))
+    }
+
+    /// Which proxy to use: [`Proxy::None`] (the default: no proxy, and the
+    /// environment is ignored), [`Proxy::Url`] or [`Proxy::Environment`].
+    pub fn proxy_mode(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
         self
     }
 

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::format::SentinelRow;
 use crate::retry::RetryPolicy;
 use crate::tenant::TenantId;
-use crate::transport::{HttpSettings, Proxy};
+use crate::transport::HttpSettings;
 
 /// The Logs Ingestion scope on the public cloud.
 pub const DEFAULT_SCOPE: &str = "https://monitor.azure.com//.default";
@@ -118,10 +118,12 @@ impl SentinelBuilder {
         self.http = self.http.danger_accept_invalid_certs(accept);
         self
     }
-    /// The proxy for this sink's requests. Default [`Proxy::None`]: no
-    /// proxy, and `HTTPS_PROXY` and the like are ignored. A thin forward
+    /// Sends this sink's requests through this HTTP(S) proxy. Default:
+    /// none, and `HTTPS_PROXY` and the like are ignored (for them, pass
+    /// [`Proxy::Environment`](crate::transport::Proxy::Environment) to
+    /// [`HttpSettings::proxy_mode`] and the settings to `http`). A forward
     /// onto [`HttpSettings::proxy`].
-    pub fn proxy(mut self, proxy: impl Into<Proxy>) -> Self {
+    pub fn proxy(mut self, proxy: Url) -> Self {
         self.http = self.http.proxy(proxy);
         self
     }

@@ -8,7 +8,8 @@ use crate::error::Error;
 use crate::format::HecEnvelope;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
-use crate::transport::{HttpSettings, Proxy};
+use crate::transport::HttpSettings;
+use url::Url;
 
 /// Indexer acknowledgement settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,10 +190,12 @@ impl SplunkHecBuilder {
         self.http = self.http.danger_accept_invalid_certs(accept);
         self
     }
-    /// The proxy for this sink's requests. Default [`Proxy::None`]: no
-    /// proxy, and `HTTPS_PROXY` and the like are ignored. A thin forward
+    /// Sends this sink's requests through this HTTP(S) proxy. Default:
+    /// none, and `HTTPS_PROXY` and the like are ignored (for them, pass
+    /// [`Proxy::Environment`](crate::transport::Proxy::Environment) to
+    /// [`HttpSettings::proxy_mode`] and the settings to `http`). A forward
     /// onto [`HttpSettings::proxy`].
-    pub fn proxy(mut self, proxy: impl Into<Proxy>) -> Self {
+    pub fn proxy(mut self, proxy: Url) -> Self {
         self.http = self.http.proxy(proxy);
         self
     }
