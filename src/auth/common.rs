@@ -43,7 +43,7 @@ impl Common {
         Ok(Common {
             client_id: check_client_id(client_id)?,
             authority: Endpoints::default().authority().clone(),
-            http: HttpSettings::new().build_client()?,
+            http: HttpSettings::new().component("entra").build_client()?,
             retry: RetryPolicy::default(),
         })
     }
@@ -73,7 +73,8 @@ macro_rules! credential_setters {
 
             /// Uses this HTTP client for token requests (for a proxy or an
             /// extra CA, build one with [`$crate::transport::HttpSettings`]).
-            /// Default: [`HttpSettings`](crate::transport::HttpSettings)'s defaults.
+            /// Default: [`HttpSettings`](crate::transport::HttpSettings)'s
+            /// defaults (no proxy, the environment ignored).
             ///
             /// Build it with `HttpSettings` so that certificates are verified
             /// and redirects are not followed: a client that follows a

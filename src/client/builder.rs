@@ -99,9 +99,22 @@ impl DefenderClientBuilder {
         self
     }
 
-    /// Sends every call through this HTTP(S) proxy. Default: none.
+    /// Sends every call through this HTTP(S) proxy. Default: none, and
+    /// `HTTPS_PROXY` and the like are ignored (for them, pass
+    /// [`Proxy::Environment`](crate::transport::Proxy::Environment) to
+    /// [`HttpSettings::proxy_mode`] and the settings to
+    /// [`DefenderClientBuilder::http`]). A forward onto [`HttpSettings::proxy`].
     pub fn proxy(mut self, proxy: Url) -> Self {
         self.http = self.http.proxy(proxy);
+        self
+    }
+
+    /// All HTTP settings at once (timeouts, proxy, extra CAs), replacing
+    /// those set before; the setters above change single ones. The user
+    /// agent is always the one of [`DefenderClientBuilder::user_agent`].
+    /// Default [`HttpSettings::new`].
+    pub fn http(mut self, http: HttpSettings) -> Self {
+        self.http = http;
         self
     }
 
@@ -170,6 +183,7 @@ impl DefenderClientBuilder {
             .http
             .clone()
             .user_agent(self.user_agent.clone())
+            .component("defender")
             .build_client()?;
         Ok(DefenderClient::from_inner(Inner {
             http,

@@ -34,11 +34,11 @@ impl ForwarderConfig {
     pub fn build(&self) -> Result<Forwarder> {
         let endpoints = self.endpoints();
         let ca = self.defaults.ca_cert.as_deref().map(read_pem).transpose()?;
-        let mut http = HttpSettings::new();
+        let mut http = self.http_settings(HttpSettings::new());
         if let Some(pem) = &ca {
             http = http.add_root_certificate_pem(pem.clone());
         }
-        let http_client = http.build_client()?;
+        let http_client = http.clone().component("entra").build_client()?;
 
         // One cached credential per distinct (client id, secret): most MSSPs
         // use one multi-tenant app for every customer.
@@ -68,15 +68,13 @@ impl ForwarderConfig {
             tokens = tokens.with_tenant(tenant.info.id.clone(), provider);
         }
 
-        let mut client = DefenderClient::builder()
+        let client = DefenderClient::builder()
             .token_provider(Arc::new(tokens))
             .endpoints(endpoints.clone())
+            .http(http)
             .user_agent(self.defaults.user_agent.clone())
-            .page_size(self.defaults.page_size);
-        if let Some(pem) = &ca {
-            client = client.add_root_certificate_pem(pem.clone());
-        }
-        let client = client.build()?;
+            .page_size(self.defaults.page_size)
+            .build()?;
 
         let mut builder = Forwarder::builder()
             .source(Arc::new(client))
@@ -92,10 +90,19 @@ impl ForwarderConfig {
         if let Some(since) = self.defaults.since {
             builder = builder.start_from(since);
         }
+        let sink_http = self.http_settings(HttpSettings::for_uploads());
         for sink in &self.sinks {
-            builder = builder.sink(build_sink(sink, &endpoints)?);
+            builder = builder.sink(build_sink(sink, &endpoints, &sink_http, &http_client)?);
         }
         builder.build()
+    }
+
+    /// `base` with the `proxy` and `no_proxy` of `[defaults]`: every HTTP
+    /// client of the forwarder (Defender, Entra, Splunk HEC, Sentinel)
+    /// starts from this.
+    fn http_settings(&self, base: HttpSettings) -> HttpSettings {
+        base.proxy_mode(self.defaults.proxy.clone())
+            .no_proxy(self.defaults.no_proxy.iter().cloned())
     }
 }
 
@@ -104,12 +111,16 @@ fn read_pem(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// One sink, named as configured and wrapped in its filter. Only the
-/// Sentinel and e-mail sinks use the endpoints (token authority, portal).
-#[cfg_attr(
-    not(any(feature = "sentinel", feature = "email")),
-    allow(unused_variables)
-)]
-fn build_sink(config: &SinkConfig, endpoints: &Endpoints) -> Result<Arc<dyn AlertSink>> {
+/// Sentinel and e-mail sinks use the endpoints (token authority, portal);
+/// the HTTP sinks start from `http` (proxy, upload timeout), and the
+/// Sentinel sink gets its tokens with `entra`, the Entra client.
+#[cfg_attr(not(feature = "sentinel"), allow(unused_variables))]
+fn build_sink(
+    config: &SinkConfig,
+    endpoints: &Endpoints,
+    http: &HttpSettings,
+    entra: &reqwest::Client,
+) -> Result<Arc<dyn AlertSink>> {
     let name = config.name.clone();
     let sink: Arc<dyn AlertSink> = match &config.kind {
         #[cfg(feature = "splunk")]
@@ -124,7 +135,9 @@ fn build_sink(config: &SinkConfig, endpoints: &Endpoints) -> Result<Arc<dyn Aler
             ca_cert,
         } => {
             use crate::sink::splunk_hec::{IndexerAck, SplunkHecSink};
-            let mut b = SplunkHecSink::builder(url.as_str(), token.clone()).gzip(*gzip);
+            let mut b = SplunkHecSink::builder(url.as_str(), token.clone())
+                .http(http.clone())
+                .gzip(*gzip);
             if let Some(v) = index {
                 b = b.index(v);
             }
@@ -156,6 +169,7 @@ fn build_sink(config: &SinkConfig, endpoints: &Endpoints) -> Result<Arc<dyn Aler
             let tokens: Arc<dyn TokenProvider> = Arc::new(
                 ClientSecretCredential::new(client_id, client_secret.clone())?
                     .with_endpoints(endpoints)
+                    .with_http_client(entra.clone())
                     .cached(),
             );
             let mut b = SentinelSink::builder(
@@ -165,6 +179,7 @@ fn build_sink(config: &SinkConfig, endpoints: &Endpoints) -> Result<Arc<dyn Aler
                 tokens,
                 tenant_id.clone(),
             )
+            .http(http.clone())
             .portal_base(endpoints.portal().clone());
             if let Some(path) = ca_cert {
                 b = b.extra_ca_pem(read_pem(path)?);

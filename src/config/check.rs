@@ -16,6 +16,7 @@ use crate::models::{AlertStatus, DetectionSource, Severity, Timestamp};
 use crate::secret::Secret;
 use crate::sink::email::{DeviceGroups, NotificationRule};
 use crate::tenant::{TenantId, TenantInfo};
+use crate::transport::Proxy;
 
 /// Where in the file: the origin, a line and a key, for error messages.
 struct Place<'a> {
@@ -166,6 +167,7 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
             return Err(place.error(place.line_of(v.span().start), key, "must be at least 1"));
         }
     }
+    let (proxy, no_proxy) = proxy(place, &raw)?;
     let defaults = Defaults {
         cloud,
         authority_host: url(&raw.authority_host, "defaults.authority_host")?,
@@ -189,6 +191,8 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
             },
             |t| t.0,
         ),
+        proxy,
+        no_proxy,
     };
     if defaults.poll_interval.is_zero() {
         return Err(Error::Config(format!(
@@ -201,6 +205,72 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
         client_secret: raw.client_secret.map(|t| Secret::new(t.0)),
     };
     Ok((defaults, app))
+}
+
+/// `defaults.proxy` and `defaults.no_proxy`.
+fn proxy(place: &Place<'_>, raw: &RawDefaults) -> Result<(Proxy, Vec<String>)> {
+    let proxy = match &raw.proxy {
+        None => Proxy::None,
+        Some(v) => {
+            let line = place.line_of(v.span().start);
+            let text = v.get_ref().0.trim();
+            if text == "environment" {
+                Proxy::Environment
+            } else {
+                // Url's own message never repeats the input, which may hold
+                // a password.
+                let url = Url::parse(text).map_err(|e| {
+                    place.error(
+                        line,
+                        "defaults.proxy",
+                        format!("not a URL ({e}); write \"http://host:port\" or \"environment\""),
+                    )
+                })?;
+                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                    return Err(place.error(
+                        line,
+                        "defaults.proxy",
+                        "must be an http:// or https:// proxy URL, or \"environment\"",
+                    ));
+                }
+                Proxy::Url(url)
+            }
+        }
+    };
+    let Some(list) = &raw.no_proxy else {
+        return Ok((proxy, Vec::new()));
+    };
+    let line = place.line_of(list.span().start);
+    if !matches!(proxy, Proxy::Url(_)) {
+        return Err(place.error(
+            line,
+            "defaults.no_proxy",
+            "only applies with `proxy = \"http://…\"` (with \"environment\", set NO_PROXY)",
+        ));
+    }
+    let mut hosts = Vec::new();
+    for (i, host) in list.get_ref().iter().enumerate() {
+        let host = host.0.trim();
+        let ok = is_network(host)
+            || !host.is_empty()
+                && !host.contains(|c: char| c == ',' || c == '/' || c.is_whitespace());
+        if !ok {
+            return Err(place.error(
+                line,
+                &format!("defaults.no_proxy[{i}]"),
+                "must be a host name, an IP address or a network such as 10.0.0.0/8",
+            ));
+        }
+        hosts.push(host.to_owned());
+    }
+    Ok((proxy, hosts))
+}
+
+/// `10.0.0.0/8`, `fd00::/8`: an address, a slash and a prefix length.
+fn is_network(text: &str) -> bool {
+    text.split_once('/').is_some_and(|(ip, bits)| {
+        ip.parse::<std::net::IpAddr>().is_ok() && bits.parse::<u8>().is_ok_and(|b| b <= 128)
+    })
 }
 
 fn tenant_config(

@@ -9,6 +9,8 @@
 //! checkpoint_dir = "./checkpoints"
 //! client_id = "00000000-0000-0000-0000-000000000000"  # the MSSP's multi-tenant app
 //! client_secret = "${DEFENDER_CLIENT_SECRET}"
+//! proxy = "http://proxy.mssp.example:3128"  # or "environment"; default none
+//! no_proxy = ["siem.mssp.internal"]         # reached directly
 //!
 //! [[tenants]]
 //! id = "a839b112-1253-6432-9bf6-94542403f21c"
@@ -40,6 +42,7 @@ use crate::models::{AlertStatus, DetectionSource, Severity, Timestamp};
 use crate::secret::Secret;
 use crate::sink::email::NotificationRule;
 use crate::tenant::{TenantId, TenantInfo};
+use crate::transport::Proxy;
 
 pub use text::parse_duration;
 
@@ -83,6 +86,13 @@ pub struct Defaults {
     pub since: Option<Timestamp>,
     /// `user_agent`, default `MdatpPartner-DefenderSiem-Forwarder/<version>`.
     pub user_agent: String,
+    /// `proxy`: `"http://host:port"` (or `https://`) sends the Defender,
+    /// Entra, Splunk HEC and Sentinel requests through that proxy;
+    /// `"environment"` uses `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`;
+    /// absent, the default, means no proxy (the environment is ignored).
+    pub proxy: Proxy,
+    /// `no_proxy`: hosts reached directly although `proxy` is a URL.
+    pub no_proxy: Vec<String>,
 }
 
 /// One `[[tenants]]` entry.

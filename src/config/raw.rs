@@ -34,6 +34,8 @@ pub(crate) struct RawDefaults {
     pub(crate) user_agent: Option<Text>,
     pub(crate) client_id: Option<Text>,
     pub(crate) client_secret: Option<Text>,
+    pub(crate) proxy: Option<Spanned<Text>>,
+    pub(crate) no_proxy: Option<Spanned<Vec<Text>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,6 @@
-//! What the two HTTP sinks (Splunk HEC, Sentinel) share: the client with
-//! its TLS settings, gzip, `Retry-After`, errors without URLs, and the
-//! request bodies kept for reuse.
+//! What the two HTTP sinks (Splunk HEC, Sentinel) share besides their
+//! client (which [`crate::transport::HttpSettings`] builds): gzip,
+//! `Retry-After`, errors without URLs, and the request bodies kept for reuse.
 
 use std::io::Write as _;
 use std::sync::{Mutex, PoisonError};
@@ -16,48 +16,6 @@ use url::Url;
 use crate::error::Error;
 use crate::retry::parse_retry_after;
 use crate::sink::{SinkError, SinkErrorKind};
-
-/// TLS and timeout settings of an HTTP sink.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct HttpSettings {
-    pub timeout: Option<Duration>,
-    pub extra_ca_pem: Option<Vec<u8>>,
-    pub accept_invalid_certs: bool,
-}
-
-/// Builds the client: rustls, certificate verification on unless the
-/// explicitly named option turned it off (which logs a warning), and
-/// redirects never followed, so the token and the alerts only ever go to
-/// the configured host.
-pub(crate) fn client(sink: &str, s: &HttpSettings) -> Result<reqwest::Client, Error> {
-    let mut b = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(s.timeout.unwrap_or(Duration::from_secs(60)))
-        .connect_timeout(Duration::from_secs(15))
-        .user_agent(concat!("defender-siem/", env!("CARGO_PKG_VERSION")));
-    if let Some(pem) = &s.extra_ca_pem {
-        let certs = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| Error::Config(format!("{sink}: the extra CA is not PEM: {e}")))?;
-        if certs.is_empty() {
-            return Err(Error::Config(format!(
-                "{sink}: the extra CA file holds no certificate"
-            )));
-        }
-        for cert in certs {
-            b = b.add_root_certificate(cert);
-        }
-    }
-    if s.accept_invalid_certs {
-        tracing::warn!(
-            sink,
-            "TLS certificate verification is OFF (danger_accept_invalid_certs): \
-             anyone on the network path can read and change what this sink sends"
-        );
-        b = b.danger_accept_invalid_certs(true);
-    }
-    b.build()
-        .map_err(|e| Error::Config(format!("{sink}: cannot build the HTTP client: {e}")))
-}
 
 /// Checks an endpoint: http(s), no user info, no query, no fragment.
 pub(crate) fn check_endpoint(sink: &str, url: &str) -> Result<Url, Error> {

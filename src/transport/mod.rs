@@ -1,17 +1,26 @@
-//! HTTP plumbing shared by the token providers, the Defender client and the
-//! HTTP sinks: [`HttpSettings`] (timeouts, proxy, extra CA, user agent) and
-//! the errors an HTTP call can end in ([`ApiError`], [`TransportError`]).
+//! HTTP plumbing: [`HttpSettings`], the one builder of every HTTP client of
+//! the crate (timeouts, [`Proxy`], extra CA, user agent, TLS checking), and
+//! the errors a Defender, Graph or Entra call can end in ([`ApiError`],
+//! [`TransportError`]).
 //!
-//! Every client built here verifies TLS certificates (rustls, the Mozilla
-//! roots plus any extra CA you add) and never follows redirects, so a bearer
-//! token is never sent to a host it was not meant for.
+//! The Defender client, the Entra token providers and the Splunk HEC and
+//! Sentinel sinks all build their clients with [`HttpSettings`]
+//! (`DefenderClientBuilder::proxy`/`http`, `with_http_client` on the
+//! credentials, `http` on the sink builders). Every such client uses rustls
+//! (the Mozilla roots plus any extra CA you add), never follows redirects,
+//! so a bearer token is never sent to a host it was not meant for, and uses
+//! no proxy unless one is set: proxy environment variables are read only
+//! with [`Proxy::Environment`]. Certificate verification is on unless
+//! [`HttpSettings::danger_accept_invalid_certs`] turns it off, which logs
+//! a warning. (The syslog and e-mail sinks do not speak HTTP and have their
+//! own TLS settings.)
 
 mod api_error;
 mod settings;
 mod transport_error;
 
 pub use api_error::{ApiError, Service};
-pub use settings::HttpSettings;
+pub use settings::{HttpSettings, Proxy};
 pub use transport_error::{TransportError, TransportKind};
 
 pub(crate) use api_error::clip;

@@ -10,8 +10,8 @@ use super::sink::SentinelSink;
 use crate::auth::TokenProvider;
 use crate::error::Error;
 use crate::format::SentinelRow;
-use crate::sink::http::HttpSettings;
 use crate::tenant::TenantId;
+use crate::transport::HttpSettings;
 
 /// The Logs Ingestion scope on the public cloud.
 pub const DEFAULT_SCOPE: &str = "https://monitor.azure.com//.default";
@@ -42,6 +42,7 @@ impl fmt::Debug for SentinelBuilder {
             .field("scope", &self.scope)
             .field("gzip", &self.gzip)
             .field("max_chunk_bytes", &self.max_chunk_bytes)
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
@@ -64,7 +65,7 @@ impl SentinelBuilder {
             gzip: true,
             max_chunk_bytes: 1024 * 1024,
             row: SentinelRow::default(),
-            http: HttpSettings::default(),
+            http: HttpSettings::for_uploads(),
         }
     }
 
@@ -90,20 +91,40 @@ impl SentinelBuilder {
         self.row = self.row.portal_base(base);
         self
     }
-    /// Timeout of one request. Default 60 s.
+    /// Timeout of one request. Default 60 s. A forward onto
+    /// [`HttpSettings::timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = Some(timeout);
+        self.http = self.http.timeout(timeout);
         self
     }
-    /// Trusts this CA (PEM) besides the web PKI roots (for a proxy).
+    /// Trusts this CA (PEM) besides the web PKI roots (for a TLS-inspecting
+    /// proxy). Each call adds one. A forward onto
+    /// [`HttpSettings::add_root_certificate_pem`].
     pub fn extra_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http.extra_ca_pem = Some(pem.into());
+        self.http = self.http.add_root_certificate_pem(pem);
         self
     }
     /// **Turns TLS certificate verification off**, exposing the bearer
     /// token to anyone on the path. Lab use only; logs a warning.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.http.accept_invalid_certs = accept;
+        self.http = self.http.danger_accept_invalid_certs(accept);
+        self
+    }
+    /// Sends this sink's requests through this HTTP(S) proxy. Default:
+    /// none, and `HTTPS_PROXY` and the like are ignored (for them, pass
+    /// [`Proxy::Environment`](crate::transport::Proxy::Environment) to
+    /// [`HttpSettings::proxy_mode`] and the settings to `http`). A forward
+    /// onto [`HttpSettings::proxy`].
+    pub fn proxy(mut self, proxy: Url) -> Self {
+        self.http = self.http.proxy(proxy);
+        self
+    }
+    /// All HTTP settings at once (timeouts, proxy, extra CAs, TLS
+    /// checking), replacing those set before; the setters above change
+    /// single ones. Default [`HttpSettings::for_uploads`] (60 s per
+    /// request). The client is named `sentinel` in warnings and errors.
+    pub fn http(mut self, http: HttpSettings) -> Self {
+        self.http = http;
         self
     }
 

@@ -19,6 +19,9 @@
 //!   again); **401** drops the cached token and tries once more, then names the fix
 //!   (scope and cloud); **403** names the missing "Monitoring Metrics
 //!   Publisher" role on the DCR; **404** the DCR id or stream name.
+//! * **HTTP**: the client is built by [`crate::transport::HttpSettings`]
+//!   (`SentinelBuilder::http`): 60 s per request by default, redirects
+//!   refused, and no proxy unless one is set (`HTTPS_PROXY` is ignored).
 //! * The table schema and the DCR are in `examples/sentinel/`, ready to
 //!   deploy, with a short guide.
 //!

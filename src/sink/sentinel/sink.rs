@@ -75,7 +75,7 @@ impl SentinelSink {
             .append_pair("api-version", API_VERSION);
         Ok(SentinelSink {
             at: http::host_port(&base),
-            client: http::client(NAME, &config.http)?,
+            client: config.http.clone().component(NAME).build_client()?,
             url,
             config,
             spare: SpareBodies::default(),

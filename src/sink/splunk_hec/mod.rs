@@ -37,6 +37,9 @@
 //! * **TLS**: rustls with the web PKI roots plus an optional extra CA;
 //!   verification can only be turned off with the explicitly named
 //!   `danger_accept_invalid_certs`, which logs a warning.
+//! * **HTTP**: the client is built by [`crate::transport::HttpSettings`]
+//!   (`SplunkHecBuilder::http`): 60 s per request by default, redirects
+//!   refused, and no proxy unless one is set (`HTTPS_PROXY` is ignored).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

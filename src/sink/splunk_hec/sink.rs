@@ -112,7 +112,7 @@ impl SplunkHecSink {
         let channel = HeaderValue::from_str(&channel)
             .map_err(|_| Error::Config(format!("{NAME}: the channel is not a GUID")))?;
         Ok(SplunkHecSink {
-            client: http::client(NAME, &config.http)?,
+            client: config.http.clone().component(NAME).build_client()?,
             event_url: join("services/collector/event")?,
             ack_url: join("services/collector/ack")?,
             health_url: join("services/collector/health")?,
