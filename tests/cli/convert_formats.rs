@@ -1,5 +1,4 @@
 //! `convert --format <every format>` with tenant options, run as a program.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

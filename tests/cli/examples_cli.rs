@@ -1,9 +1,7 @@
 //! The `convert` and `quickstart` examples, run as programs: output and exit
 //! codes (0 all converted, 3 problems reported, 2 input unreadable).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
+use crate::support;
 
 use support::example;
 

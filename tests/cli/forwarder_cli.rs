@@ -1,9 +1,7 @@
 //! The `forwarder` example, run as a program with `--once` against the
 //! simulator, from a configuration file written by the test.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
+use crate::support;
 
 use support::example;
 

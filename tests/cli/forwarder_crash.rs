@@ -11,12 +11,10 @@
 //! that (tenant, sink) pair with an error naming it, and the other tenants
 //! go on.
 //!
-//! `CRASH_LONG=1 cargo test --all-features --test forwarder_crash -- --nocapture`
+//! `CRASH_LONG=1 cargo test --all-features --test cli forwarder_crash -- --nocapture`
 //! kills it 200 times instead of 24.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
+use crate::support;
 
 use support::example;
 

@@ -3,13 +3,12 @@
 //! simulator. `.ci/run` installs both.
 
 #![cfg(all(feature = "syslog", feature = "email"))]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use support::example;
 
-mod sink_support;
+use crate::sink_support;
 
 use defender_siem::simulator::Simulator;
 use sink_support::{rsyslog, smtp};

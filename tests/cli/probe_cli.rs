@@ -3,9 +3,7 @@
 //! HEC sink to the null receiver, plain and gzip) and the receiver's event
 //! count. Speed is not asserted here; `benches/run_probe.sh` measures it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
+use crate::support;
 
 use support::example;
 

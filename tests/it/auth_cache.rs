@@ -1,9 +1,7 @@
 //! The token cache: one fetch per (tenant, scope) however many callers,
 //! tenants isolated, refresh ahead of expiry on tokio's clock, drop on 401.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod net;
+use crate::net;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

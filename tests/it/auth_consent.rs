@@ -1,8 +1,6 @@
 //! Onboarding: consent URLs and the access check on a fresh token.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod net;
+use crate::net;
 
 use std::sync::Arc;
 

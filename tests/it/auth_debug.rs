@@ -1,9 +1,7 @@
 //! `Debug` of every config, credential, provider and client never shows a
 //! secret value.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod net;
+use crate::net;
 
 use std::sync::Arc;
 

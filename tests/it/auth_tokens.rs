@@ -1,9 +1,7 @@
 //! Token requests on the wire: exact bodies for each grant, lenient token
 //! responses, rotated refresh tokens, and Entra errors explained.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod net;
+use crate::net;
 
 use std::sync::Arc;
 

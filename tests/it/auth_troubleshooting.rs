@@ -1,7 +1,5 @@
 //! TROUBLESHOOTING.md carries the same AADSTS table as the crate.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use defender_siem::auth::aadsts;
 
 #[test]

@@ -1,8 +1,6 @@
 //! Checkpoint stores: round trips, atomic private files, and corrupt files
 //! that stop the pair instead of starting it over.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use defender_siem::checkpoint::{
     Checkpoint, CheckpointKey, CheckpointStore, FileCheckpointStore, MemoryCheckpointStore,
 };

@@ -1,9 +1,7 @@
 //! Paging: nextLink, $skip, short pages, the 10,000 cap (window split),
 //! foreign next links, and malformed alerts that do not stop a stream.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod net;
+use crate::net;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,8 +1,6 @@
 //! What the client puts on the wire: paths, exact query strings, headers.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod net;
+use crate::net;
 
 use std::sync::Arc;
 

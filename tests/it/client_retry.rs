@@ -2,9 +2,7 @@
 //! (paused time), 5xx retries then gives up clearly, 4xx fails fast with the
 //! Defender error's code, message and target.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod net;
+use crate::net;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,9 +2,7 @@
 //! endpoint, real paging past the 10,000 `$skip` limit, real throttling and
 //! injected faults.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod net;
+use crate::net;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

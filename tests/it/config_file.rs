@@ -1,8 +1,6 @@
 //! The forwarder configuration file: the documented example parses, and
 //! every mistake is reported with the line and the key.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::time::Duration;
 
 use defender_siem::cloud::Cloud;

@@ -2,9 +2,8 @@
 //! which `.ci/run` installs), storing what it receives in a Maildir.
 
 #![cfg(feature = "email")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sink_support;
+use crate::sink_support;
 
 use std::sync::Arc;
 use std::time::Duration;

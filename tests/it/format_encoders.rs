@@ -1,8 +1,7 @@
 //! Byte-exact tests of every encoder, hostile inputs, and reference parsers
 //! that split each format back into its fields.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sink_support;
+use crate::sink_support;
 
 use std::collections::BTreeMap;
 

@@ -9,12 +9,10 @@
 //! tenant, the healthy sinks got no duplicates and the flaky sink's
 //! duplicates all come from its lost acknowledgements.
 //!
-//! `CHAOS_LONG=1 cargo test --all-features --test forwarder_chaos -- --nocapture`
+//! `CHAOS_LONG=1 cargo test --all-features --test it forwarder_chaos -- --nocapture`
 //! runs the long mode (more tenants, many more simulated hours).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod sim_support;
+use crate::sim_support;
 
 use sim_support::sim_tokens;
 

@@ -2,13 +2,11 @@
 //! updated and late alerts; restarts from file checkpoints; a failing sink
 //! next to a healthy one; a tenant with a bad secret next to good ones.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod sim_support;
+use crate::sim_support;
 
 use sim_support::sim_tokens;
 
-mod net;
+use crate::net;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

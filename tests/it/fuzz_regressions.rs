@@ -1,7 +1,6 @@
 //! Inputs the fuzz targets under `fuzz/` once failed on, replayed with the
 //! same checks, so the fixes stay fixed without a fuzzer. Each directory
 //! under `tests/fixtures/fuzz/` holds the inputs of one target.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fmt::Debug;
 use std::path::PathBuf;

@@ -2,9 +2,7 @@
 //! forward-compatible values, timestamps, JSON lines, truncated and non-JSON
 //! input.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
+use crate::support;
 
 use defender_siem::models::{
     Alert, AlertStatus, Classification, DetectionSource, EntityType, PageErrorKind, Severity,

@@ -10,8 +10,6 @@
 //!   acknowledged version is delivered twice, and once the sink is healthy
 //!   every current version is delivered.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -6,8 +6,6 @@
 //! CR/LF stay the two characters `\r`/`\n`; in CEF headers every control
 //! character → space), with exactly the expected fields.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -4,9 +4,7 @@
 //! exactly, and serialize its typed view back to an equal JSON document
 //! (timestamps compared as instants).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
+use crate::support;
 
 use defender_siem::models::{
     Alert, GraphAlert, GraphEvidence, Page, SiemAlert, parse_page, parse_records,

@@ -3,9 +3,8 @@
 //! files of the file sink, rotated ones included.
 
 #![cfg(unix)]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sim_support;
+use crate::sim_support;
 
 use sim_support::sim_tokens;
 

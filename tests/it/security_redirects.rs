@@ -3,10 +3,9 @@
 //! port), and says so.
 
 #![cfg(all(feature = "splunk", feature = "sentinel"))]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod net;
-mod sink_support;
+use crate::net;
+use crate::sink_support;
 
 use std::sync::Arc;
 use std::time::Duration;

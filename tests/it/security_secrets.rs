@@ -9,10 +9,9 @@
     feature = "syslog",
     feature = "email"
 ))]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod net;
-mod sink_support;
+use crate::net;
+use crate::sink_support;
 
 use std::sync::Arc;
 use std::time::Duration;

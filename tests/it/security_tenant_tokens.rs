@@ -5,9 +5,7 @@
 //! the bearer token, refuses a mismatch with 401 and counts it in
 //! `stats().cross_tenant_tokens`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod sim_support;
+use crate::sim_support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -11,10 +11,9 @@
     feature = "syslog",
     feature = "email"
 ))]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod net;
-mod sink_support;
+use crate::net;
+use crate::sink_support;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,9 +1,8 @@
 //! The simulated Defender for Endpoint alerts API: OData options, ordering,
 //! auth errors, tenant isolation, determinism, ground truth, late arrivals,
 //! and alerts that parse with the crate's own models.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sim_support;
+use crate::sim_support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

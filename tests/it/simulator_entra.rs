@@ -1,9 +1,8 @@
 //! The simulated Entra token endpoints: every AADSTS error in its real
 //! shape, v1 and v2 grants, assertions, rotated refresh tokens, discovery
 //! and admin consent.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Duration;
 

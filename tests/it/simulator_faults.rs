@@ -1,8 +1,7 @@
 //! Throttling and every injected fault kind, one at a time, plus the
 //! determinism of fault draws and the counters that report them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! The simulated Graph `alerts_v2` API: nextLink paging, `$top` limits,
 //! `$filter` on `lastUpdateDateTime`, and Graph-shaped alerts.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sim_support;
+use crate::sim_support;
 
 use std::collections::BTreeSet;
 

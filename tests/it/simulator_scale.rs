@@ -1,8 +1,7 @@
 //! Scale: many tenants cost little until contacted and serve concurrent
 //! calls; one tenant pages through 25,000 alerts with `$top`/`$skip`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sim_support;
+use crate::sim_support;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

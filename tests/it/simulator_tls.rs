@@ -1,8 +1,7 @@
 //! HTTPS with the written CA, and Microsoft's MSAL for Python getting a
 //! token from the simulator over TLS.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sim_support;
+use crate::sim_support;
 
 use std::process::Command;
 

@@ -1,7 +1,6 @@
 //! Filter, Fanout, MemorySink, FileSink.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sink_support;
+use crate::sink_support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,8 +1,7 @@
 //! The Sentinel (Logs Ingestion API) sink against wiremock.
 #![cfg(feature = "sentinel")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sink_support;
+use crate::sink_support;
 
 use std::io::Read;
 use std::sync::Arc;

@@ -1,9 +1,8 @@
 //! The Splunk HEC sink against wiremock: exact requests, batching, gzip,
 //! retries, 413 splits, refused events and indexer acknowledgement.
 #![cfg(feature = "splunk")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sink_support;
+use crate::sink_support;
 
 use std::io::Read;
 use std::time::Duration;

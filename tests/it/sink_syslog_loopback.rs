@@ -1,9 +1,8 @@
 //! The syslog sink against loopback UDP and TCP listeners: framing,
 //! truncation, reconnects without loss or duplicates.
 #![cfg(feature = "syslog")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod sink_support;
+use crate::sink_support;
 
 use std::time::Duration;
 

@@ -4,14 +4,9 @@
 //! Without rsyslogd the test prints a skip note, unless `CI` is set, in
 //! which case it fails (`.ci/run` installs rsyslog and rsyslog-gnutls).
 #![cfg(feature = "syslog")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stdout
-)]
+#![allow(clippy::print_stdout)]
 
-mod sink_support;
+use crate::sink_support;
 
 use defender_siem::format::{CefOptions, Payload, Rfc5424Options};
 use defender_siem::sink::syslog::{Framing, SyslogSink};
