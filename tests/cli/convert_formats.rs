@@ -1,22 +1,12 @@
 //! `convert --format <every format>` with tenant options, run as a program.
 
+use crate::support;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples/convert");
-    assert!(
-        path.exists(),
-        "{} was not built; run `cargo test`",
-        path.display()
-    );
-    let mut child = Command::new(path)
+    let mut child = Command::new(support::example("convert"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -11,27 +11,12 @@ use defender_siem::simulator::Simulator;
 use tokio::process::Command;
 
 fn config(sim: &Simulator, dir: &Path) -> String {
-    let base = sim.api_base();
-    let mut text = format!(
-        r#"
-[defaults]
-authority_host = "{base}"
-api_base = "{base}"
-checkpoint_dir = "{cp}"
-since = "2000-01-01T00:00:00Z"
-page_size = 200
-client_id = "{client}"
-client_secret = "${{FWD_TEST_SECRET}}"
-"#,
-        cp = dir.join("checkpoints").display(),
-        client = sim.client_id(),
+    let mut text = support::forwarder_config(
+        sim,
+        &dir.join("checkpoints"),
+        "${FWD_TEST_SECRET}",
+        "page_size = 200\n",
     );
-    for t in sim.tenants() {
-        text.push_str(&format!(
-            "\n[[tenants]]\nid = \"{}\"\nname = \"{}\"\n",
-            t.id, t.name
-        ));
-    }
     text.push_str(&format!(
         "\n[[sinks]]\nname = \"archive\"\ntype = \"file\"\npath = \"{}\"\n\n[[sinks]]\nname = \"high-only\"\ntype = \"file\"\npath = \"{}\"\nfilter = {{ min_severity = \"High\" }}\n",
         dir.join("alerts.jsonl").display(),

@@ -60,30 +60,15 @@ impl Rng {
 }
 
 fn write_config(sim: &Simulator, dir: &Path) -> PathBuf {
-    let base = sim.api_base();
-    let mut text = format!(
-        r#"
-[defaults]
-authority_host = "{base}"
-api_base = "{base}"
-checkpoint_dir = "{cp}"
-since = "2000-01-01T00:00:00Z"
-poll_interval = "50ms"
-overlap = "20m"
-page_size = 40
-batch_size = {BATCH_SIZE}
-client_id = "{client}"
-client_secret = "${{CRASH_TEST_SECRET}}"
-"#,
-        cp = dir.join("checkpoints").display(),
-        client = sim.client_id(),
+    let extra = format!(
+        "poll_interval = \"50ms\"\noverlap = \"20m\"\npage_size = 40\nbatch_size = {BATCH_SIZE}\n"
     );
-    for t in sim.tenants() {
-        text.push_str(&format!(
-            "\n[[tenants]]\nid = \"{}\"\nname = \"{}\"\n",
-            t.id, t.name
-        ));
-    }
+    let mut text = support::forwarder_config(
+        sim,
+        &dir.join("checkpoints"),
+        "${CRASH_TEST_SECRET}",
+        &extra,
+    );
     text.push_str(&format!(
         "\n[[sinks]]\nname = \"{SINK}\"\ntype = \"file\"\npath = \"{}\"\n",
         dir.join("alerts.jsonl").display(),

@@ -34,20 +34,8 @@ async fn forwarder_example_delivers_to_rsyslog_and_smtp() {
         .start()
         .await
         .unwrap();
-    let base = sim.api_base();
-    let mut config = format!(
-        "[defaults]\nauthority_host = \"{base}\"\napi_base = \"{base}\"\ncheckpoint_dir = \"{}\"\n\
-         since = \"2000-01-01T00:00:00Z\"\nclient_id = \"{}\"\nclient_secret = \"{}\"\n",
-        dir.path().join("cp").display(),
-        sim.client_id(),
-        sim.client_secret(),
-    );
-    for t in sim.tenants() {
-        config.push_str(&format!(
-            "\n[[tenants]]\nid = \"{}\"\nname = \"{}\"\n",
-            t.id, t.name
-        ));
-    }
+    let mut config =
+        support::forwarder_config(&sim, &dir.path().join("cp"), sim.client_secret(), "");
     config.push_str(&format!(
         "\n[[sinks]]\nname = \"rsyslog\"\ntype = \"syslog\"\naddress = \"127.0.0.1:{}\"\ntransport = \"tcp\"\nformat = \"json\"\n\
          \n[[sinks]]\nname = \"notify\"\ntype = \"email\"\nsmtp = \"smtp+plain://127.0.0.1:{}\"\nfrom = \"soc@mssp.example\"\n\

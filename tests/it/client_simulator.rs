@@ -124,30 +124,6 @@ async fn a_tenant_sees_only_its_own_alerts() {
     sim.shutdown().await;
 }
 
-/// Moves tokio's paused clock and the simulator's manual clock together
-/// until `task` finishes.
-async fn drive_both<T>(sim: &Simulator, task: tokio::task::JoinHandle<T>, step: Duration) -> T {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !task.is_finished() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the task never finished"
-        );
-        for _ in 0..20 {
-            tokio::task::yield_now().await;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-        for _ in 0..20 {
-            tokio::task::yield_now().await;
-        }
-        if !task.is_finished() {
-            tokio::time::advance(step).await;
-            sim.advance(step);
-        }
-    }
-    task.await.unwrap()
-}
-
 #[tokio::test(start_paused = true)]
 async fn throttling_is_honoured_without_hammering() {
     let sim = Simulator::builder()
@@ -166,7 +142,8 @@ async fn throttling_is_honoured_without_hammering() {
     let _frozen = net::freeze_auto_advance();
     let tenant = TenantId::new(&tenant_id).unwrap();
     let task = tokio::spawn(async move { fetch_all(&client, &tenant, 5).await });
-    let (got, count, errors) = drive_both(&sim, task, Duration::from_secs(1)).await;
+    let (got, count, errors) =
+        net::drive_clocks(task, Duration::from_secs(1), |step| sim.advance(step)).await;
 
     assert!(errors.is_empty(), "{errors:?}");
     let expected = truth(&sim, &tenant_id);

@@ -2,6 +2,7 @@
 //! that split each format back into its fields.
 
 use crate::sink_support;
+use crate::sink_support::rfc5424_line;
 
 use std::collections::BTreeMap;
 
@@ -141,73 +142,6 @@ fn parse_leef(line: &str) -> (Vec<String>, BTreeMap<String, String>) {
     (header, attrs)
 }
 
-struct Syslog5424 {
-    pri: u32,
-    header: Vec<String>,
-    sd_id: String,
-    params: BTreeMap<String, String>,
-    msg: Vec<u8>,
-}
-
-/// RFC 5424: six header fields, one SD element with escaped values, MSG.
-fn parse_5424(bytes: &[u8]) -> Syslog5424 {
-    let text = std::str::from_utf8(bytes).unwrap();
-    let close = text.find('>').unwrap();
-    let pri = text[1..close].parse().unwrap();
-    let mut rest = &text[close + 1..];
-    let mut header = Vec::new();
-    for _ in 0..6 {
-        let (field, tail) = rest.split_once(' ').unwrap();
-        header.push(field.to_owned());
-        rest = tail;
-    }
-    assert!(rest.starts_with('['));
-    let chars: Vec<char> = rest.chars().collect();
-    let mut i = 1;
-    let mut sd_id = String::new();
-    while chars[i] != ' ' && chars[i] != ']' {
-        sd_id.push(chars[i]);
-        i += 1;
-    }
-    let mut params = BTreeMap::new();
-    while chars[i] == ' ' {
-        i += 1;
-        let mut name = String::new();
-        while chars[i] != '=' {
-            name.push(chars[i]);
-            i += 1;
-        }
-        assert_eq!(chars[i + 1], '"');
-        i += 2;
-        let mut value = String::new();
-        loop {
-            match chars[i] {
-                '\\' if matches!(chars[i + 1], '"' | '\\' | ']') => {
-                    value.push(chars[i + 1]);
-                    i += 2;
-                }
-                '"' => break,
-                c => {
-                    value.push(c);
-                    i += 1;
-                }
-            }
-        }
-        i += 1;
-        params.insert(name, value);
-    }
-    assert_eq!(chars[i], ']');
-    assert_eq!(chars[i + 1], ' ');
-    let consumed: usize = chars[..i + 2].iter().map(|c| c.len_utf8()).sum();
-    Syslog5424 {
-        pri,
-        header,
-        sd_id,
-        params,
-        msg: rest.as_bytes()[consumed..].to_vec(),
-    }
-}
-
 // ---------- byte-exact ----------
 
 #[test]
@@ -304,12 +238,12 @@ fn rfc5424_is_byte_exact_with_escaped_structured_data() {
             "<133>1 2024-05-02T09:14:05.123456Z host_name_ defender-siem - alert [defender@32473 tenantId=\"a839b112-1253-6432-9bf6-94542403f21c\" alertId=\"x=1\\]\\\"\\\\\" severity=\"Low\"] {cef}"
         )
     );
-    let parsed = parse_5424(line.as_bytes());
+    let parsed = rfc5424_line::read(line.as_bytes());
     assert_eq!(parsed.pri, 16 * 8 + 5);
     assert_eq!(parsed.header[0], "1");
     assert_eq!(parsed.sd_id, "defender@32473");
-    assert_eq!(parsed.params["alertId"], "x=1]\"\\");
-    assert_eq!(parsed.msg, cef.as_bytes());
+    assert_eq!(parsed.param("alertId"), "x=1]\"\\");
+    assert_eq!(parsed.msg, cef);
     // JSON payload, default options, facility and BOM.
     let opts = Rfc5424Options::default()
         .facility("local4".parse::<Facility>().unwrap())
@@ -333,13 +267,13 @@ fn rfc5424_without_time_and_with_long_header_fields() {
         .msgid("m".repeat(40))
         .hostname(Hostname::Fixed("h".repeat(300)));
     let line = encode(&Format::Rfc5424(opts), &r);
-    let p = parse_5424(line.as_bytes());
+    let p = rfc5424_line::read(line.as_bytes());
     assert_eq!(p.pri, 134);
     assert_eq!(p.header[1], "-");
     assert_eq!(p.header[2].len(), 255);
     assert_eq!(p.header[3].len(), 48);
     assert_eq!(p.header[5].len(), 32);
-    assert_eq!(p.params["severity"], "");
+    assert_eq!(p.param("severity"), "");
 }
 
 #[test]
@@ -453,11 +387,11 @@ fn hostile_big_alert_stays_one_parseable_record_in_every_format() {
                 assert_eq!(attrs["mitreTechniques"], format!("T1059,{safe}"));
             }
             "rfc5424" => {
-                let p = parse_5424(line.as_bytes());
+                let p = rfc5424_line::read(line.as_bytes());
                 // RFC 5424 parsers keep `\r`/`\n` as written (our convention).
                 let sd = safe.replace('\r', "\\r").replace('\n', "\\n");
-                assert_eq!(p.params["alertId"], format!("da1_{sd}"));
-                let alert: serde_json::Value = serde_json::from_slice(&p.msg).unwrap();
+                assert_eq!(p.param("alertId"), format!("da1_{sd}"));
+                let alert: serde_json::Value = serde_json::from_str(p.msg).unwrap();
                 assert_eq!(alert["evidence"].as_array().unwrap().len(), 300);
                 assert_eq!(alert["title"], HOSTILE);
             }
@@ -481,8 +415,8 @@ fn truncation_cuts_the_payload_and_marks_it() {
     assert!(original > 200 * 1024);
     assert!(out.ends_with(TRUNCATION_MARKER.as_bytes()));
     assert_one_line(&out);
-    let p = parse_5424(&out);
-    assert_eq!(p.params["truncated"], original.to_string());
+    let p = rfc5424_line::read(&out);
+    assert_eq!(p.param("truncated"), original.to_string());
     let mut out = Vec::new();
     let opts = Rfc3164Options::default().payload(Payload::Cef(CefOptions::default()));
     assert!(format::rfc3164::encode_limited(&r, &opts, now(), Some(1024), &mut out).is_some());

@@ -520,13 +520,7 @@ async fn versions_are_not_skipped_when_alerts_change_while_a_poll_pages() {
         .start()
         .await
         .unwrap();
-    let tokens = sim_tokens(&sim);
-    let client = DefenderClient::builder()
-        .token_provider(tokens)
-        .endpoints(sim.endpoints())
-        .rate_limits(RateLimits::unlimited())
-        .build()
-        .unwrap();
+    let client = sim_support::sim_client(&sim);
     let tenant = Arc::new(TenantInfo::new(
         TenantId::new(&sim.tenants()[0].id).unwrap(),
         "churn",

@@ -15,6 +15,8 @@ use defender_siem::{TenantId, TenantInfo};
 use proptest::prelude::*;
 use serde_json::json;
 
+use crate::sink_support::rfc5424_line;
+
 /// A modest number of cases, and no regression files written into the
 /// source tree.
 fn config() -> ProptestConfig {
@@ -378,61 +380,6 @@ proptest! {
 
 // ---------------------------------------------------------------- RFC 5424
 
-/// Reads `<PRI>1 TS HOST APP PROCID MSGID [SD-ID name="value"…] MSG`.
-/// In PARAM-VALUEs only `\"`, `\\` and `\]` are escapes; any other
-/// backslash is a backslash (RFC 5424, 6.3.3).
-fn rfc5424_split(line: &str) -> (Vec<&str>, String, Vec<(String, String)>, &str) {
-    let mut rest = line;
-    let mut header = Vec::new();
-    for _ in 0..6 {
-        let (field, after) = rest.split_once(' ').unwrap();
-        header.push(field);
-        rest = after;
-    }
-    let chars: Vec<char> = rest.chars().collect();
-    assert_eq!(chars[0], '[', "no SD element in {line:?}");
-    let mut i = 1;
-    let mut sd_id = String::new();
-    while chars[i] != ' ' && chars[i] != ']' {
-        sd_id.push(chars[i]);
-        i += 1;
-    }
-    let mut params = Vec::new();
-    while chars[i] == ' ' {
-        i += 1;
-        let mut name = String::new();
-        while chars[i] != '=' {
-            name.push(chars[i]);
-            i += 1;
-        }
-        assert_eq!(chars[i + 1], '"');
-        i += 2;
-        let mut value = String::new();
-        loop {
-            match chars[i] {
-                '\\' if matches!(chars[i + 1], '"' | '\\' | ']') => {
-                    value.push(chars[i + 1]);
-                    i += 2;
-                }
-                '"' => {
-                    i += 1;
-                    break;
-                }
-                ']' => panic!("unescaped ] inside a value in {line:?}"),
-                c => {
-                    value.push(c);
-                    i += 1;
-                }
-            }
-        }
-        params.push((name, value));
-    }
-    assert_eq!(chars[i], ']', "SD element not closed in {line:?}");
-    assert_eq!(chars[i + 1], ' ');
-    let consumed: usize = chars[..i + 2].iter().map(|c| c.len_utf8()).sum();
-    (header, sd_id, params, &rest[consumed..])
-}
-
 proptest! {
     #![proptest_config(config())]
 
@@ -445,9 +392,9 @@ proptest! {
         rfc5424::encode(&r, &Rfc5424Options::default(), &mut out);
         assert_one_line(&out);
         let line = String::from_utf8(out).unwrap();
-        let (header, sd_id, params, msg) = rfc5424_split(&line);
+        let rfc5424_line::Line { pri, header, sd_id, params, msg } = rfc5424_line::read(line.as_bytes());
         prop_assert_eq!(header.len(), 6);
-        prop_assert_eq!(header[0], "<134>1");
+        prop_assert_eq!((pri, header[0]), (134, "1"));
         prop_assert!(header[2].chars().all(|c| ('!'..='~').contains(&c)), "HOSTNAME {:?}", header[2]);
         prop_assert_eq!(sd_id, "defender@32473");
         let names: Vec<&str> = params.iter().map(|(n, _)| n.as_str()).collect();

@@ -6,14 +6,11 @@
 
 use crate::sim_support;
 
-use sim_support::sim_tokens;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
 use defender_siem::checkpoint::FileCheckpointStore;
-use defender_siem::client::{DefenderClient, RateLimits};
 use defender_siem::forward::Forwarder;
 use defender_siem::simulator::Simulator;
 use defender_siem::sink::FileSink;
@@ -33,13 +30,7 @@ async fn checkpoints_and_alert_files_are_created_private() {
         .start()
         .await
         .unwrap();
-    let tokens = sim_tokens(&sim);
-    let client = DefenderClient::builder()
-        .token_provider(tokens)
-        .endpoints(sim.endpoints())
-        .rate_limits(RateLimits::unlimited())
-        .build()
-        .unwrap();
+    let client = sim_support::sim_client(&sim);
     let dir = tempfile::tempdir().unwrap();
     let checkpoints = dir.path().join("checkpoints");
     let alerts = dir.path().join("alerts.jsonl");

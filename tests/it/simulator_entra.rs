@@ -17,15 +17,6 @@ fn claims(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
 }
 
-fn cc<'a>(sim: &'a Simulator, secret: &'a str, scope: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("grant_type", "client_credentials"),
-        ("client_id", sim.client_id()),
-        ("client_secret", secret),
-        ("scope", scope),
-    ]
-}
-
 #[tokio::test]
 async fn v2_client_credentials_issue_jwt_shaped_tokens() {
     let sim = quiet()
@@ -39,7 +30,7 @@ async fn v2_client_credentials_issue_jwt_shaped_tokens() {
         &sim,
         &tenant.id,
         "v2.0/token",
-        &cc(&sim, sim.client_secret(), MDE_SCOPE),
+        &client_credentials(&sim, sim.client_secret(), MDE_SCOPE),
     )
     .await;
     let body = reply.json();
@@ -79,7 +70,7 @@ async fn every_aadsts_error_has_the_real_shape() {
         &sim,
         &t0,
         "v2.0/token",
-        &cc(&sim, "the-secret-id-not-its-value", MDE_SCOPE),
+        &client_credentials(&sim, "the-secret-id-not-its-value", MDE_SCOPE),
     )
     .await;
     assert_entra_error(&wrong_secret, 401, "invalid_client", 7000215);
@@ -88,12 +79,18 @@ async fn every_aadsts_error_has_the_real_shape() {
         &sim,
         "00000000-1111-2222-3333-444444444444",
         "v2.0/token",
-        &cc(&sim, &secret, MDE_SCOPE),
+        &client_credentials(&sim, &secret, MDE_SCOPE),
     )
     .await;
     assert_entra_error(&unknown, 400, "invalid_request", 90002);
 
-    let not_consented = token_request(&sim, &t1, "v2.0/token", &cc(&sim, &secret, MDE_SCOPE)).await;
+    let not_consented = token_request(
+        &sim,
+        &t1,
+        "v2.0/token",
+        &client_credentials(&sim, &secret, MDE_SCOPE),
+    )
+    .await;
     assert_entra_error(&not_consented, 400, "unauthorized_client", 700016);
 
     let wrong_app = token_request(
@@ -115,7 +112,13 @@ async fn every_aadsts_error_has_the_real_shape() {
         "https://foo.microsoft.com/.default",
         "https://graph.microsoft.com/.default https://api.securitycenter.microsoft.com/.default",
     ] {
-        let bad_scope = token_request(&sim, &t0, "v2.0/token", &cc(&sim, &secret, scope)).await;
+        let bad_scope = token_request(
+            &sim,
+            &t0,
+            "v2.0/token",
+            &client_credentials(&sim, &secret, scope),
+        )
+        .await;
         assert_entra_error(&bad_scope, 400, "invalid_scope", 70011);
     }
 
@@ -168,7 +171,7 @@ async fn admin_consent_redirects_and_unlocks_the_tenant() {
         &sim,
         &tenant,
         "v2.0/token",
-        &cc(&sim, sim.client_secret(), MDE_SCOPE),
+        &client_credentials(&sim, sim.client_secret(), MDE_SCOPE),
     )
     .await;
     assert_entra_error(&before, 400, "unauthorized_client", 700016);

@@ -214,12 +214,7 @@ async fn token_endpoint_failures() {
         .await
         .unwrap();
     let tenant = sim.tenants()[0].id.clone();
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", sim.client_id()),
-        ("client_secret", sim.client_secret()),
-        ("scope", MDE_SCOPE),
-    ];
+    let form = client_credentials(&sim, sim.client_secret(), MDE_SCOPE);
     let reply = token_request(&sim, &tenant, "v2.0/token", &form).await;
     assert_entra_error(&reply, 503, "temporarily_unavailable", 90033);
     assert_eq!(fault_count(&sim, FaultKind::TokenEndpointFailure), 1);
@@ -243,12 +238,7 @@ async fn fault_draws_repeat_for_the_same_seed() {
         // Token requests can fail too: retry until one is issued.
         let mut token = None;
         for _ in 0..50 {
-            let form = [
-                ("grant_type", "client_credentials"),
-                ("client_id", sim.client_id()),
-                ("client_secret", sim.client_secret()),
-                ("scope", MDE_SCOPE),
-            ];
+            let form = client_credentials(&sim, sim.client_secret(), MDE_SCOPE);
             let reply = token_request(&sim, &tenant, "v2.0/token", &form).await;
             if reply.status == 200 {
                 token = Some(reply.json()["access_token"].as_str().unwrap().to_owned());

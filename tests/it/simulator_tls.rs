@@ -50,12 +50,7 @@ async fn https_with_the_written_ca() {
     // ...one that trusts the CA gets a token and alerts, at 127.0.0.1 and localhost.
     let tls = trusting(&ca);
     let tenant = sim.tenants()[0].id.clone();
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", sim.client_id()),
-        ("client_secret", sim.client_secret()),
-        ("scope", MDE_SCOPE),
-    ];
+    let form = client_credentials(&sim, sim.client_secret(), MDE_SCOPE);
     let url = sim
         .authority_url()
         .join(&format!("{tenant}/oauth2/v2.0/token"))

@@ -108,9 +108,19 @@ impl Drop for Frozen {
 }
 
 /// Runs `task` to completion on paused time, moving the clock by `step`
-/// whenever the task is idle. Gives up (panics) after 20 real seconds.
+/// whenever the task is idle. Gives up (panics) after 60 real seconds.
 pub async fn drive<T>(task: JoinHandle<T>, step: Duration) -> T {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    drive_clocks(task, step, |_| {}).await
+}
+
+/// [`drive`], also moving a second clock (the simulator's) by the same
+/// `step` each time tokio's moves.
+pub async fn drive_clocks<T>(
+    task: JoinHandle<T>,
+    step: Duration,
+    mut also: impl FnMut(Duration),
+) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !task.is_finished() {
         assert!(
             std::time::Instant::now() < deadline,
@@ -125,6 +135,7 @@ pub async fn drive<T>(task: JoinHandle<T>, step: Duration) -> T {
         }
         if !task.is_finished() {
             tokio::time::advance(step).await;
+            also(step);
         }
     }
     task.await.unwrap()

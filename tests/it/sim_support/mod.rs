@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use defender_siem::Secret;
 use defender_siem::auth::{ClientSecretCredential, TokenProvider, TokenSource};
+use defender_siem::client::{DefenderClient, RateLimits};
 use defender_siem::simulator::{Simulator, SimulatorBuilder};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -24,6 +25,30 @@ pub fn sim_tokens(sim: &Simulator) -> Arc<dyn TokenProvider> {
             .with_endpoints(&sim.endpoints())
             .cached(),
     )
+}
+
+/// A Defender client for `sim` with [`sim_tokens`] and no rate limits.
+pub fn sim_client(sim: &Simulator) -> DefenderClient {
+    DefenderClient::builder()
+        .token_provider(sim_tokens(sim))
+        .endpoints(sim.endpoints())
+        .rate_limits(RateLimits::unlimited())
+        .build()
+        .unwrap()
+}
+
+/// The form of a client-credentials token request for the MSSP app.
+pub fn client_credentials<'a>(
+    sim: &'a Simulator,
+    secret: &'a str,
+    scope: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", sim.client_id()),
+        ("client_secret", secret),
+        ("scope", scope),
+    ]
 }
 
 /// A builder with a manual clock, no new alerts and no late arrivals:
@@ -85,12 +110,7 @@ pub async fn token(sim: &Simulator, tenant: &str, scope: &str) -> String {
         sim,
         tenant,
         "v2.0/token",
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", sim.client_id()),
-            ("client_secret", sim.client_secret()),
-            ("scope", scope),
-        ],
+        &client_credentials(sim, sim.client_secret(), scope),
     )
     .await;
     assert_eq!(

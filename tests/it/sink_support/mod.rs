@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod certs;
+pub mod rfc5424_line;
 pub mod rsyslog;
 pub mod smtp;
 

@@ -2,9 +2,10 @@
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use defender_siem::models::Timestamp;
+use defender_siem::simulator::Simulator;
 use serde_json::Value;
 
 /// A program from `examples/`: `cargo test` builds the examples next to
@@ -19,6 +20,33 @@ pub fn example(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// The start of a `forwarder` configuration file against `sim`: its
+/// `[defaults]` (the simulator as authority and API, checkpoints in
+/// `checkpoints`, `client_secret` as written, then the `extra` lines) and
+/// one `[[tenants]]` table per simulated tenant. The caller adds the sinks.
+pub fn forwarder_config(
+    sim: &Simulator,
+    checkpoints: &Path,
+    client_secret: &str,
+    extra: &str,
+) -> String {
+    let base = sim.api_base();
+    let mut text = format!(
+        "[defaults]\nauthority_host = \"{base}\"\napi_base = \"{base}\"\n\
+         checkpoint_dir = \"{}\"\nsince = \"2000-01-01T00:00:00Z\"\n\
+         client_id = \"{}\"\nclient_secret = \"{client_secret}\"\n{extra}",
+        checkpoints.display(),
+        sim.client_id(),
+    );
+    for t in sim.tenants() {
+        text.push_str(&format!(
+            "\n[[tenants]]\nid = \"{}\"\nname = \"{}\"\n",
+            t.id, t.name
+        ));
+    }
+    text
 }
 
 /// The real API samples, vendored in `tests/fixtures/real` (copies of
