@@ -15,13 +15,16 @@
 //!   idempotent where you can (the alert `id` plus `lastUpdateTime` is a
 //!   natural key).
 //! * JSON backends should store `record.raw`, the exact bytes Defender sent.
+//!
+//! The `#[async_trait]` attribute comes from the crate
+//! (`defender_siem::async_trait`), so a sink needs no dependency of its own.
 
 #![allow(clippy::print_stdout)]
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
+use defender_siem::async_trait;
 use defender_siem::auth::{ClientSecretCredential, TokenSource};
 use defender_siem::checkpoint::MemoryCheckpointStore;
 use defender_siem::client::DefenderClient;

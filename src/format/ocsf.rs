@@ -8,8 +8,8 @@
 //! | `status_id` / `status` | New 1, InProgress 2, Resolved 4, else 99 Other |
 //! | `time` | `lastUpdateTime` (epoch ms), else `alertCreationTime` |
 //! | `metadata` | product `Microsoft Defender for Endpoint` by `Microsoft`, OCSF `version` 1.3.0, `tenant_uid` = tenant id |
-//! | `finding_info` | `uid` id, `title`, `desc` description, `types` [category], `src_url` portal link, `created_time`, `modified_time`, `first_seen_time`, `last_seen_time`, `attacks` from `mitreTechniques`, `analytic` from `detectorId` |
-//! | `device` | `hostname` computerDnsName, `uid` machineId, `groups` [rbacGroupName] |
+//! | `finding_info` | `uid` id, `title`, `desc` description, `types` `[category]`, `src_url` portal link, `created_time`, `modified_time`, `first_seen_time`, `last_seen_time`, `attacks` from `mitreTechniques`, `analytic` from `detectorId` |
+//! | `device` | `hostname` computerDnsName, `uid` machineId, `groups` `[rbacGroupName]` |
 //! | `cloud` | provider `Azure`, `account` {tenant id, tenant name} |
 //! | `evidences` | one per evidence item: `file`, `process`, `user`, `src_endpoint`, `url` |
 //! | `unmapped` | the whole alert as the API sent it |

@@ -92,6 +92,49 @@ pub use named::Named;
 /// batch is durable anyway, and the caller sends only the rest again. Sinks
 /// may split a batch into several requests, handle a 413 by splitting, and
 /// refresh a refused token once: none of that is a retry.
+///
+/// A sink of your own implements it with the [`async_trait`](crate::async_trait)
+/// attribute, which the crate re-exports, so no extra dependency is needed:
+///
+/// ```
+/// use std::sync::Mutex;
+///
+/// use defender_siem::async_trait;
+/// use defender_siem::sink::{AlertRecord, AlertSink, SinkError};
+///
+/// /// Keeps the ids of the alerts it was sent, as a stand-in for a database.
+/// #[derive(Debug, Default)]
+/// struct IdLog {
+///     ids: Mutex<Vec<String>>,
+/// }
+///
+/// #[async_trait]
+/// impl AlertSink for IdLog {
+///     fn name(&self) -> &str {
+///         "id-log"
+///     }
+///
+///     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
+///         let mut ids = self
+///             .ids
+///             .lock()
+///             .map_err(|_| SinkError::config("id-log", "the lock was poisoned"))?;
+///         ids.extend(batch.iter().filter_map(|r| r.alert.id.clone()));
+///         Ok(())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), SinkError> {
+/// # use std::sync::Arc;
+/// # use defender_siem::{TenantId, TenantInfo};
+/// let sink: Arc<dyn AlertSink> = Arc::new(IdLog::default());
+/// let tenant = Arc::new(TenantInfo::new(TenantId::new("contoso.com").unwrap(), "Contoso"));
+/// let record = AlertRecord::from_json(tenant, r#"{"id":"da1","severity":"High"}"#).unwrap();
+/// sink.send(&[record]).await?;
+/// sink.flush().await?;
+/// # Ok(()) }
+/// ```
 #[async_trait]
 pub trait AlertSink: Send + Sync + Debug {
     /// A short name for logs and errors, such as `splunk_hec`.
