@@ -99,22 +99,19 @@ fn the_documented_example_parses() {
     );
     let kinds: Vec<&str> = config.sinks.iter().map(|s| s.kind.type_name()).collect();
     assert_eq!(kinds, ["splunk_hec", "sentinel", "syslog", "file", "email"]);
-    let SinkKind::SplunkHec {
-        token, gzip, index, ..
-    } = &config.sinks[0].kind
-    else {
+    let SinkKind::SplunkHec(hec) = &config.sinks[0].kind else {
         panic!()
     };
-    assert_eq!(token.expose(), "hec-token-value");
-    assert!(*gzip);
-    assert_eq!(index.as_deref(), Some("defender"));
+    assert_eq!(hec.token.expose(), "hec-token-value");
+    assert!(hec.gzip);
+    assert_eq!(hec.index.as_deref(), Some("defender"));
     assert_eq!(config.sinks[0].filter.min_severity, Some(Severity::Medium));
     assert_eq!(config.sinks[0].filter.device_groups, ["Servers"]);
-    let SinkKind::Email { rules, .. } = &config.sinks[4].kind else {
+    let SinkKind::Email(email) = &config.sinks[4].kind else {
         panic!()
     };
-    assert_eq!(rules[0].name(), "High to on-call");
-    assert!(rules[0].include_device_info());
+    assert_eq!(email.rules[0].name(), "High to on-call");
+    assert!(email.rules[0].include_device_info());
     // Secrets never show in Debug output.
     let debug = format!("{config:?}");
     for secret in ["contoso-secret-value", "hec-token-value", "ingest-secret"] {

@@ -62,15 +62,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use error::{SinkError, SinkErrorKind};
-pub use fanout::Fanout;
-pub use file::{FileSink, FileSinkBuilder, StdoutSink};
-pub use filter::{Filter, Filtered};
-pub use memory::{InjectedFailure, MemorySink};
-pub use named::Named;
 /// The record every sink receives; it lives in [`crate::record`] (beneath
 /// both the encoders and the sinks) and is re-exported here.
 pub use crate::record::AlertRecord;
+pub use error::{SinkError, SinkErrorKind};
+pub use fanout::Fanout;
+pub use file::{FileSink, FileSinkBuilder, FileSinkSettings, StdoutSink};
+pub use filter::{Filter, Filtered};
+pub use memory::{InjectedFailure, MemorySink};
+pub use named::Named;
 
 /// Somewhere alerts can be delivered. Object safe: use it as
 /// `Arc<dyn AlertSink>`.

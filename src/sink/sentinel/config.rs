@@ -142,3 +142,101 @@ impl SentinelBuilder {
         SentinelSink::from_builder(self)
     }
 }
+
+// ---------------------------------------------------------------------------
+// The `[[sinks]]` settings of the configuration file (their own imports
+// here, so that this section stays apart from the builder above).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::auth::{ClientSecretCredential, TokenSource};
+use crate::config::{SinkAt, SinkContext, SinkSettings, Text, read_pem};
+use crate::secret::Secret;
+use crate::sink::AlertSink;
+
+/// The `[[sinks]]` settings of a `type = "sentinel"` sink in the
+/// forwarder's configuration file: the Logs Ingestion endpoint, the DCR and
+/// the ingestion app's credentials.
+///
+/// ```toml
+/// [[sinks]]
+/// name = "sentinel"
+/// type = "sentinel"
+/// endpoint = "https://dce-1.eastus-1.ingest.monitor.azure.com"
+/// dcr_immutable_id = "dcr-000a00a000a00000a000000aa000a0aa"
+/// stream = "Custom-DefenderAlerts_CL"
+/// tenant_id = "b3c1b5fc-828c-45fa-a1e1-10d74f6d6e9c"
+/// client_id = "22222222-2222-3333-4444-555555555555"
+/// client_secret = "${INGEST_SECRET}"
+/// ca_cert = "proxy-ca.pem"    # optional
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SentinelSettings {
+    /// `endpoint`: the DCE or the DCR's logs-ingestion endpoint.
+    pub endpoint: Url,
+    /// `dcr_immutable_id`.
+    pub dcr_immutable_id: String,
+    /// `stream`, for example `Custom-DefenderAlerts_CL`.
+    pub stream: String,
+    /// `tenant_id` of the ingestion app.
+    pub tenant_id: TenantId,
+    /// `client_id` of the ingestion app.
+    pub client_id: String,
+    /// `client_secret` of the ingestion app.
+    pub client_secret: Secret,
+    /// `ca_cert`: an extra trusted CA (PEM).
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// The keys of a Sentinel sink as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSentinel {
+    endpoint: Option<Text>,
+    dcr_immutable_id: Option<Text>,
+    stream: Option<Text>,
+    tenant_id: Option<Text>,
+    client_id: Option<Text>,
+    client_secret: Option<Text>,
+    ca_cert: Option<Text>,
+}
+
+impl SinkSettings for SentinelSettings {
+    type Raw = RawSentinel;
+
+    fn check(raw: RawSentinel, at: &SinkAt<'_>) -> Result<Self, Error> {
+        Ok(SentinelSettings {
+            endpoint: at.required_url(raw.endpoint, "endpoint")?,
+            dcr_immutable_id: at.required(raw.dcr_immutable_id, "dcr_immutable_id")?,
+            stream: at.required(raw.stream, "stream")?,
+            tenant_id: TenantId::new(at.required(raw.tenant_id, "tenant_id")?)
+                .map_err(|e| at.error("tenant_id", e))?,
+            client_id: at.required(raw.client_id, "client_id")?,
+            client_secret: Secret::new(at.required(raw.client_secret, "client_secret")?),
+            ca_cert: raw.ca_cert.map(|t| PathBuf::from(t.0)),
+        })
+    }
+
+    fn build(&self, at: &SinkContext<'_>) -> Result<Arc<dyn AlertSink>, Error> {
+        let tokens: Arc<dyn TokenProvider> = Arc::new(
+            ClientSecretCredential::new(&self.client_id, self.client_secret.clone())?
+                .with_endpoints(at.endpoints())
+                .cached(),
+        );
+        let mut b = SentinelSink::builder(
+            self.endpoint.as_str(),
+            &self.dcr_immutable_id,
+            &self.stream,
+            tokens,
+            self.tenant_id.clone(),
+        )
+        .portal_base(at.endpoints().portal().clone());
+        if let Some(path) = &self.ca_cert {
+            b = b.extra_ca_pem(read_pem(path)?);
+        }
+        Ok(at.named(b.build()?))
+    }
+}
