@@ -46,6 +46,8 @@ pub use text::parse_duration;
 
 // For the settings of each sink type, beside the sink.
 pub(crate) use check::{severities, strings, tenants};
+#[cfg(test)]
+pub(crate) use sink::testing;
 pub(crate) use sink::{SinkAt, SinkContext, SinkSettings, read_pem};
 pub(crate) use text::Text;
 

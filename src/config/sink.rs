@@ -388,3 +388,47 @@ impl<'de> serde::Deserializer<'de> for FieldProbe {
         tuple_struct map enum identifier ignored_any
     }
 }
+
+/// Helpers for the settings' unit tests beside each sink.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::super::{ForwarderConfig, SinkConfig};
+    use crate::error::Result;
+
+    /// The secret that `${TEST_SECRET}` stands for.
+    pub(crate) const SECRET: &str = "s3cr3t-from-the-vault";
+
+    /// Four lines before the sink, which starts on line 5.
+    const TENANT: &str =
+        "[[tenants]]\nid = \"t1.example\"\nclient_id = \"c\"\nclient_secret = \"${TEST_SECRET}\"\n";
+
+    /// Parses one `[[sinks]]` entry (`sink` starts with `[[sinks]]`, on line 5).
+    pub(crate) fn parse_sink(sink: &str) -> Result<SinkConfig> {
+        let text = format!("{TENANT}{sink}");
+        let mut config = ForwarderConfig::parse_with_lookup(&text, "f.toml", |name| {
+            (name == "TEST_SECRET").then(|| SECRET.to_owned())
+        })?;
+        Ok(config.sinks.remove(0))
+    }
+
+    /// The error of one `[[sinks]]` entry, checked free of the secret.
+    #[allow(clippy::panic)]
+    pub(crate) fn error_of(sink: &str) -> String {
+        match parse_sink(sink) {
+            Ok(config) => panic!("parsed: {config:?}"),
+            Err(e) => {
+                let text = format!("{e} {e:?}");
+                assert!(!text.contains(SECRET), "the secret leaked into {text}");
+                e.to_string()
+            }
+        }
+    }
+
+    /// Asserts that `text` holds every one of `parts`.
+    #[allow(clippy::panic)]
+    pub(crate) fn assert_has(text: &str, parts: &[&str]) {
+        for part in parts {
+            assert!(text.contains(part), "expected `{part}` in:\n{text}");
+        }
+    }
+}

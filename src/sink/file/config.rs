@@ -128,3 +128,45 @@ impl SinkSettings for FileSinkSettings {
         Ok(at.named(b.build()?))
     }
 }
+
+#[cfg(test)]
+mod settings_tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use crate::config::SinkKind;
+    use crate::config::testing::{assert_has, error_of, parse_sink};
+
+    const FILE: &str = "[[sinks]]\nname = \"s\"\ntype = \"file\"\npath = \"alerts.jsonl\"\n";
+
+    #[test]
+    fn reads_the_keys() {
+        let config = parse_sink(&format!("{FILE}rotate_bytes = 1000\n")).unwrap();
+        let SinkKind::File(file) = &config.kind else {
+            panic!("{config:?}")
+        };
+        assert_eq!(file.path.to_str(), Some("alerts.jsonl"));
+        assert_eq!(file.rotate_bytes, Some(1000));
+    }
+
+    #[test]
+    fn refuses_unknown_and_foreign_keys() {
+        assert_has(
+            &error_of(&format!("{FILE}rotate = 1\n")),
+            &[
+                "f.toml:9: unknown field `rotate` in sink `s` (type file)",
+                "its keys are name, type, filter, path, rotate_bytes",
+            ],
+        );
+        // Secrets in a key of another type stay out of the error.
+        assert_has(
+            &error_of(&format!("{FILE}password = \"${{TEST_SECRET}}\"\n")),
+            &[
+                "f.toml:5: `sinks[0].password`: does not apply to type file (line 9; it is a key of type email)",
+            ],
+        );
+        assert_has(
+            &error_of("[[sinks]]\nname = \"s\"\ntype = \"file\"\n"),
+            &["f.toml:5: `sinks[0].path`: is required for type file"],
+        );
+    }
+}

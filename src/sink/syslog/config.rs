@@ -273,3 +273,49 @@ impl SinkSettings for SyslogSettings {
         Ok(at.named(b.build()?))
     }
 }
+
+#[cfg(test)]
+mod settings_tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use crate::config::SinkKind;
+    use crate::config::testing::{assert_has, error_of, parse_sink};
+
+    const SYSLOG: &str =
+        "[[sinks]]\nname = \"s\"\ntype = \"syslog\"\naddress = \"siem.example:6514\"\n";
+
+    #[test]
+    fn reads_the_keys_with_their_defaults() {
+        let config = parse_sink(&format!("{SYSLOG}format = \"CEF\"\n")).unwrap();
+        let SinkKind::Syslog(syslog) = &config.kind else {
+            panic!("{config:?}")
+        };
+        assert_eq!(
+            [
+                &syslog.transport,
+                &syslog.framing,
+                &syslog.protocol,
+                &syslog.format
+            ],
+            ["tls", "octet-counting", "rfc5424", "cef"]
+        );
+    }
+
+    #[test]
+    fn refuses_unknown_and_foreign_keys_and_bad_choices() {
+        assert_has(
+            &error_of(&format!("{SYSLOG}port = 514\n")),
+            &["f.toml:9: unknown field `port` in sink `s` (type syslog)"],
+        );
+        assert_has(
+            &error_of(&format!("{SYSLOG}client_secret = \"${{TEST_SECRET}}\"\n")),
+            &[
+                "f.toml:5: `sinks[0].client_secret`: does not apply to type syslog (line 9; it is a key of type sentinel)",
+            ],
+        );
+        assert_has(
+            &error_of(&format!("{SYSLOG}transport = \"quic\"\n")),
+            &["f.toml:5: `sinks[0].transport`: `quic` is not one of tls, tcp, udp"],
+        );
+    }
+}
