@@ -22,7 +22,45 @@
 //!
 //! `${NAME}` in any string is replaced by the environment variable `NAME`
 //! (`$${` writes a literal `${`). Every error names the file, the line and
-//! the key. The full key reference is in the README.
+//! the key (and, in a `[[sinks]]` entry, the sink). The full key reference
+//! is in the README.
+//!
+//! Every `[[sinks]]` entry has a `name`, a `type` and an optional `filter`;
+//! the other keys belong to the type and are read by its settings, which
+//! live beside the sink and are the payload of [`SinkKind`]:
+//!
+//! | `type` | settings | feature |
+//! |---|---|---|
+//! | `splunk_hec` | `sink::splunk_hec::SplunkHecSettings` | `splunk` |
+//! | `sentinel` | `sink::sentinel::SentinelSettings` | `sentinel` |
+//! | `syslog` | `sink::syslog::SyslogSettings` | `syslog` |
+//! | `file` | [`FileSinkSettings`](crate::sink::FileSinkSettings) | always |
+//! | `email` | `sink::email::EmailSinkSettings` | `email` |
+//!
+//! ```
+//! use defender_siem::config::{ForwarderConfig, SinkKind};
+//!
+//! let text = r#"
+//!     [[tenants]]
+//!     id = "contoso.onmicrosoft.com"
+//!     client_id = "app"
+//!     client_secret = "s"
+//!     [[sinks]]
+//!     name = "archive"
+//!     type = "file"
+//!     path = "alerts.jsonl"
+//!     rotate_bytes = 104857600
+//! "#;
+//! let config = ForwarderConfig::parse(text, "inline")?;
+//! let SinkKind::File(file) = &config.sinks[0].kind else { unreachable!() };
+//! assert_eq!(file.rotate_bytes, Some(104_857_600));
+//!
+//! // A key of another sink type is refused, naming it, the sink and the line.
+//! let wrong = text.replace("rotate_bytes", "token");
+//! let error = ForwarderConfig::parse(&wrong, "inline").unwrap_err().to_string();
+//! assert!(error.contains("`sinks[0].token`: does not apply to type file"), "{error}");
+//! # Ok::<(), defender_siem::Error>(())
+//! ```
 
 mod build;
 mod check;
@@ -45,10 +83,13 @@ pub use sink::SinkKind;
 pub use text::parse_duration;
 
 // For the settings of each sink type, beside the sink.
+#[cfg(feature = "email")]
 pub(crate) use check::{severities, strings, tenants};
+#[cfg(any(feature = "splunk", feature = "sentinel", feature = "syslog"))]
+pub(crate) use sink::read_pem;
 #[cfg(test)]
 pub(crate) use sink::testing;
-pub(crate) use sink::{SinkAt, SinkContext, SinkSettings, read_pem};
+pub(crate) use sink::{SinkAt, SinkContext, SinkSettings};
 pub(crate) use text::Text;
 
 /// A checked forwarder configuration.
