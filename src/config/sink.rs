@@ -432,9 +432,11 @@ pub(crate) mod testing {
         }
     }
 
-    /// Asserts that `text` holds every one of `parts`.
+    /// Asserts that one `[[sinks]]` entry is refused with an error holding
+    /// every one of `parts`, and not the secret.
     #[allow(clippy::panic)]
-    pub(crate) fn assert_has(text: &str, parts: &[&str]) {
+    pub(crate) fn refused(sink: &str, parts: &[&str]) {
+        let text = error_of(sink);
         for part in parts {
             assert!(text.contains(part), "expected `{part}` in:\n{text}");
         }

@@ -161,7 +161,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
 
     use crate::config::SinkKind;
-    use crate::config::testing::{SECRET, assert_has, error_of, parse_sink};
+    use crate::config::testing::{SECRET, parse_sink, refused};
 
     const EMAIL: &str = "[[sinks]]\nname = \"s\"\ntype = \"email\"\nsmtp = \"smtps://soc:${TEST_SECRET}@mail.example:465\"\nfrom = \"soc@mssp.example\"\nusername = \"soc\"\npassword = \"${TEST_SECRET}\"\n";
     const RULE: &str = "[[sinks.rules]]\nname = \"r\"\nrecipients = [\"oncall@mssp.example\"]\n";
@@ -181,22 +181,22 @@ mod tests {
 
     #[test]
     fn refuses_unknown_and_foreign_keys_and_bad_rules() {
-        assert_has(
-            &error_of(&format!("{EMAIL}to = \"x\"\n{RULE}")),
+        refused(
+            &format!("{EMAIL}to = \"x\"\n{RULE}"),
             &["f.toml:12: unknown field `to` in sink `s` (type email)"],
         );
-        assert_has(
-            &error_of(&format!("{EMAIL}ca_cert = \"ca.pem\"\n{RULE}")),
+        refused(
+            &format!("{EMAIL}ca_cert = \"ca.pem\"\n{RULE}"),
             &[
                 "f.toml:5: `sinks[0].ca_cert`: does not apply to type email (line 12; it is a key of type splunk_hec, sentinel, syslog)",
             ],
         );
-        assert_has(
-            &error_of(&format!("{EMAIL}{RULE}cc = [\"x\"]\n")),
+        refused(
+            &format!("{EMAIL}{RULE}cc = [\"x\"]\n"),
             &["f.toml:15: unknown field `cc`", "in sink `s` (type email)"],
         );
-        assert_has(
-            &error_of(EMAIL),
+        refused(
+            EMAIL,
             &["f.toml:5: `sinks[0].rules`: an email sink needs at least one [[sinks.rules]]"],
         );
     }

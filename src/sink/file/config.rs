@@ -134,7 +134,7 @@ mod settings_tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
 
     use crate::config::SinkKind;
-    use crate::config::testing::{assert_has, error_of, parse_sink};
+    use crate::config::testing::{parse_sink, refused};
 
     const FILE: &str = "[[sinks]]\nname = \"s\"\ntype = \"file\"\npath = \"alerts.jsonl\"\n";
 
@@ -150,22 +150,22 @@ mod settings_tests {
 
     #[test]
     fn refuses_unknown_and_foreign_keys() {
-        assert_has(
-            &error_of(&format!("{FILE}rotate = 1\n")),
+        refused(
+            &format!("{FILE}rotate = 1\n"),
             &[
                 "f.toml:9: unknown field `rotate` in sink `s` (type file)",
                 "its keys are name, type, filter, path, rotate_bytes",
             ],
         );
         // Secrets in a key of another type stay out of the error.
-        assert_has(
-            &error_of(&format!("{FILE}password = \"${{TEST_SECRET}}\"\n")),
+        refused(
+            &format!("{FILE}password = \"${{TEST_SECRET}}\"\n"),
             &[
                 "f.toml:5: `sinks[0].password`: does not apply to type file (line 9; it is a key of type email)",
             ],
         );
-        assert_has(
-            &error_of("[[sinks]]\nname = \"s\"\ntype = \"file\"\n"),
+        refused(
+            "[[sinks]]\nname = \"s\"\ntype = \"file\"\n",
             &["f.toml:5: `sinks[0].path`: is required for type file"],
         );
     }

@@ -246,7 +246,7 @@ mod settings_tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
 
     use crate::config::SinkKind;
-    use crate::config::testing::{SECRET, assert_has, error_of, parse_sink};
+    use crate::config::testing::{SECRET, parse_sink, refused};
 
     const SENTINEL: &str = "[[sinks]]\nname = \"s\"\ntype = \"sentinel\"\nendpoint = \"https://dce.example\"\ndcr_immutable_id = \"dcr-0\"\nstream = \"Custom-A_CL\"\ntenant_id = \"t2.example\"\nclient_id = \"app\"\nclient_secret = \"${TEST_SECRET}\"\n";
 
@@ -263,24 +263,24 @@ mod settings_tests {
 
     #[test]
     fn refuses_unknown_and_foreign_keys_and_bad_values() {
-        assert_has(
-            &error_of(&format!("{SENTINEL}scope = \"x\"\n")),
+        refused(
+            &format!("{SENTINEL}scope = \"x\"\n"),
             &["f.toml:14: unknown field `scope` in sink `s` (type sentinel)"],
         );
-        assert_has(
-            &error_of(&format!("{SENTINEL}token = \"${{TEST_SECRET}}\"\n")),
+        refused(
+            &format!("{SENTINEL}token = \"${{TEST_SECRET}}\"\n"),
             &[
                 "f.toml:5: `sinks[0].token`: does not apply to type sentinel (line 14; it is a key of type splunk_hec)",
             ],
         );
-        assert_has(
-            &error_of(&SENTINEL.replace("t2.example", "not a tenant")),
+        refused(
+            &SENTINEL.replace("t2.example", "not a tenant"),
             &[
                 "f.toml:5: `sinks[0].tenant_id`: invalid configuration: `not a tenant` is not a tenant id",
             ],
         );
-        assert_has(
-            &error_of(&SENTINEL.replace("https://dce.example", "dce")),
+        refused(
+            &SENTINEL.replace("https://dce.example", "dce"),
             &["f.toml:5: `sinks[0].endpoint`: not a URL"],
         );
     }

@@ -315,7 +315,7 @@ mod settings_tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
 
     use crate::config::SinkKind;
-    use crate::config::testing::{SECRET, assert_has, error_of, parse_sink};
+    use crate::config::testing::{SECRET, parse_sink, refused};
 
     const HEC: &str = "[[sinks]]\nname = \"s\"\ntype = \"splunk_hec\"\nurl = \"https://h:8088\"\ntoken = \"${TEST_SECRET}\"\n";
 
@@ -333,22 +333,22 @@ mod settings_tests {
 
     #[test]
     fn refuses_unknown_and_foreign_keys_and_missing_ones() {
-        assert_has(
-            &error_of(&format!("{HEC}inedx = \"x\"\n")),
+        refused(
+            &format!("{HEC}inedx = \"x\"\n"),
             &["f.toml:10: unknown field `inedx` in sink `s` (type splunk_hec)"],
         );
-        assert_has(
-            &error_of(&format!("{HEC}address = \"h:1\"\n")),
+        refused(
+            &format!("{HEC}address = \"h:1\"\n"),
             &[
                 "f.toml:5: `sinks[0].address`: does not apply to type splunk_hec (line 10; it is a key of type syslog)",
             ],
         );
-        assert_has(
-            &error_of("[[sinks]]\nname = \"s\"\ntype = \"splunk_hec\"\nurl = \"https://h\"\n"),
+        refused(
+            "[[sinks]]\nname = \"s\"\ntype = \"splunk_hec\"\nurl = \"https://h\"\n",
             &["f.toml:5: `sinks[0].token`: is required for type splunk_hec"],
         );
-        assert_has(
-            &error_of(&format!("{HEC}gzip = \"${{TEST_SECRET}}\"\n")),
+        refused(
+            &format!("{HEC}gzip = \"${{TEST_SECRET}}\"\n"),
             &["f.toml:10: invalid type", "in sink `s` (type splunk_hec)"],
         );
     }

@@ -279,7 +279,7 @@ mod settings_tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
 
     use crate::config::SinkKind;
-    use crate::config::testing::{assert_has, error_of, parse_sink};
+    use crate::config::testing::{parse_sink, refused};
 
     const SYSLOG: &str =
         "[[sinks]]\nname = \"s\"\ntype = \"syslog\"\naddress = \"siem.example:6514\"\n";
@@ -303,18 +303,18 @@ mod settings_tests {
 
     #[test]
     fn refuses_unknown_and_foreign_keys_and_bad_choices() {
-        assert_has(
-            &error_of(&format!("{SYSLOG}port = 514\n")),
+        refused(
+            &format!("{SYSLOG}port = 514\n"),
             &["f.toml:9: unknown field `port` in sink `s` (type syslog)"],
         );
-        assert_has(
-            &error_of(&format!("{SYSLOG}client_secret = \"${{TEST_SECRET}}\"\n")),
+        refused(
+            &format!("{SYSLOG}client_secret = \"${{TEST_SECRET}}\"\n"),
             &[
                 "f.toml:5: `sinks[0].client_secret`: does not apply to type syslog (line 9; it is a key of type sentinel)",
             ],
         );
-        assert_has(
-            &error_of(&format!("{SYSLOG}transport = \"quic\"\n")),
+        refused(
+            &format!("{SYSLOG}transport = \"quic\"\n"),
             &["f.toml:5: `sinks[0].transport`: `quic` is not one of tls, tcp, udp"],
         );
     }
