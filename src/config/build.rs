@@ -3,17 +3,17 @@
 //! filters and names, and the file checkpoint store.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
-use super::{FilterConfig, ForwarderConfig, SinkConfig, SinkKind};
+use super::sink::{SinkContext, read_pem};
+use super::{FilterConfig, ForwarderConfig, SinkConfig};
 use crate::auth::{ClientSecretCredential, PerTenantTokenProvider, TokenProvider, TokenSource};
 use crate::checkpoint::FileCheckpointStore;
 use crate::client::DefenderClient;
 use crate::cloud::Endpoints;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::forward::Forwarder;
-use crate::sink::{AlertSink, Filter, Named};
+use crate::sink::{AlertSink, Filter};
 use crate::transport::HttpSettings;
 
 impl ForwarderConfig {
@@ -106,172 +106,23 @@ impl ForwarderConfig {
     }
 }
 
-fn read_pem(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(format!("cannot read CA file {}", path.display()), e))
-}
-
-/// One sink, named as configured and wrapped in its filter. Only the
-/// Sentinel and e-mail sinks use the endpoints (token authority, portal);
-/// the HTTP sinks start from `http` (proxy, upload timeout), and the
-/// Sentinel sink gets its tokens with `entra`, the Entra client.
-#[cfg_attr(not(feature = "sentinel"), allow(unused_variables))]
+/// One sink, named as configured and wrapped in its filter. The HTTP
+/// sinks start from `http` (proxy, upload timeout), and the Sentinel sink
+/// gets its tokens with `entra`, the Entra client.
 fn build_sink(
     config: &SinkConfig,
     endpoints: &Endpoints,
     http: &HttpSettings,
     entra: &reqwest::Client,
 ) -> Result<Arc<dyn AlertSink>> {
-    let name = config.name.clone();
-    let sink: Arc<dyn AlertSink> = match &config.kind {
-        #[cfg(feature = "splunk")]
-        SinkKind::SplunkHec {
-            url,
-            token,
-            index,
-            sourcetype,
-            source,
-            gzip,
-            ack,
-            ca_cert,
-        } => {
-            use crate::sink::splunk_hec::{IndexerAck, SplunkHecSink};
-            let mut b = SplunkHecSink::builder(url.as_str(), token.clone())
-                .http(http.clone())
-                .gzip(*gzip);
-            if let Some(v) = index {
-                b = b.index(v);
-            }
-            if let Some(v) = sourcetype {
-                b = b.sourcetype(v);
-            }
-            if let Some(v) = source {
-                b = b.source(v);
-            }
-            if *ack {
-                b = b.indexer_ack(IndexerAck::default());
-            }
-            if let Some(path) = ca_cert {
-                b = b.extra_ca_pem(read_pem(path)?);
-            }
-            named(&name, b.build()?)
-        }
-        #[cfg(feature = "sentinel")]
-        SinkKind::Sentinel {
-            endpoint,
-            dcr_immutable_id,
-            stream,
-            tenant_id,
-            client_id,
-            client_secret,
-            ca_cert,
-        } => {
-            use crate::sink::sentinel::SentinelSink;
-            let tokens: Arc<dyn TokenProvider> = Arc::new(
-                ClientSecretCredential::new(client_id, client_secret.clone())?
-                    .with_endpoints(endpoints)
-                    .with_http_client(entra.clone())
-                    .cached(),
-            );
-            let mut b = SentinelSink::builder(
-                endpoint.as_str(),
-                dcr_immutable_id,
-                stream,
-                tokens,
-                tenant_id.clone(),
-            )
-            .http(http.clone())
-            .portal_base(endpoints.portal().clone());
-            if let Some(path) = ca_cert {
-                b = b.extra_ca_pem(read_pem(path)?);
-            }
-            named(&name, b.build()?)
-        }
-        #[cfg(feature = "syslog")]
-        SinkKind::Syslog {
-            address,
-            transport,
-            framing,
-            protocol,
-            format,
-            max_message_size,
-            ca_cert,
-        } => {
-            use crate::format::{CefOptions, LeefOptions, Payload, Rfc3164Options, Rfc5424Options};
-            use crate::sink::syslog::{Framing, SyslogSink};
-            let host = address
-                .rsplit_once(':')
-                .map_or(address.as_str(), |(h, _)| h);
-            let host = host.trim_start_matches('[').trim_end_matches(']');
-            let mut b = match transport.as_str() {
-                "udp" => SyslogSink::udp(address),
-                "tcp" => SyslogSink::tcp(address),
-                _ => SyslogSink::tls(address, host),
-            };
-            let payload = match format.as_str() {
-                "cef" => Payload::Cef(CefOptions::default()),
-                "leef" => Payload::Leef(LeefOptions::default()),
-                _ => Payload::Json,
-            };
-            b = if protocol == "rfc3164" {
-                b.rfc3164(Rfc3164Options::default().payload(payload))
-            } else {
-                b.rfc5424(Rfc5424Options::default().payload(payload))
-            };
-            b = b.framing(if framing == "lf" {
-                Framing::LineFeed
-            } else {
-                Framing::OctetCounting
-            });
-            if max_message_size.is_some() {
-                b = b.max_message_bytes(*max_message_size);
-            }
-            if let Some(path) = ca_cert {
-                b = b.extra_ca_pem(read_pem(path)?);
-            }
-            named(&name, b.build()?)
-        }
-        SinkKind::File { path, rotate_bytes } => {
-            let mut b = crate::sink::FileSink::builder(path);
-            if let Some(bytes) = rotate_bytes {
-                b = b.rotate_at_bytes(*bytes);
-            }
-            named(&name, b.build()?)
-        }
-        #[cfg(feature = "email")]
-        SinkKind::Email {
-            smtp,
-            from,
-            username,
-            password,
-            rules,
-        } => {
-            use crate::sink::email::EmailSink;
-            let mut b = EmailSink::builder(&name, smtp.clone())
-                .from(from)
-                .rules(rules.iter().cloned())
-                .portal(endpoints.portal().clone());
-            if let (Some(user), Some(password)) = (username, password) {
-                b = b.credentials(user, password.clone());
-            }
-            Arc::new(
-                b.build()
-                    .map_err(|e| Error::Config(format!("sink `{name}`: {e}")))?,
-            )
-        }
-        #[allow(unreachable_patterns)]
-        other => {
-            return Err(Error::Config(format!(
-                "sink `{name}` (line {}): this build has no `{}` sink; enable its cargo feature",
-                config.line,
-                other.type_name()
-            )));
-        }
+    let context = SinkContext {
+        name: &config.name,
+        endpoints,
+        http,
+        entra,
     };
+    let sink = config.kind.build(&context)?;
     Ok(with_filter(sink, &config.filter))
-}
-
-fn named<S: AlertSink + 'static>(name: &str, sink: S) -> Arc<dyn AlertSink> {
-    Arc::new(Named::new(name, sink))
 }
 
 fn with_filter(sink: Arc<dyn AlertSink>, f: &FilterConfig) -> Arc<dyn AlertSink> {

@@ -4,28 +4,30 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde::Deserialize;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 use url::Url;
 
-use super::raw::{RawDefaults, RawFile, RawFilter, RawRule, RawSink, RawTenant};
+use super::raw::{RawDefaults, RawFile, RawFilter, RawTenant};
+use super::sink::sink_config;
 use super::text::Text;
-use super::{Defaults, FilterConfig, ForwarderConfig, SinkConfig, SinkKind, TenantConfig};
+use super::{Defaults, FilterConfig, ForwarderConfig, TenantConfig};
 use crate::cloud::Cloud;
 use crate::error::{Error, Result};
 use crate::models::{AlertStatus, DetectionSource, Severity, Timestamp};
 use crate::secret::Secret;
-use crate::sink::email::{DeviceGroups, NotificationRule};
 use crate::tenant::{TenantId, TenantInfo};
 use crate::transport::Proxy;
 
 /// Where in the file: the origin, a line and a key, for error messages.
-struct Place<'a> {
-    origin: &'a str,
+pub(super) struct Place<'a> {
+    pub(super) origin: &'a str,
     text: &'a str,
 }
 
 impl Place<'_> {
-    fn line_of(&self, offset: usize) -> usize {
+    pub(super) fn line_of(&self, offset: usize) -> usize {
         self.text.as_bytes()[..offset.min(self.text.len())]
             .iter()
             .filter(|b| **b == b'\n')
@@ -33,18 +35,17 @@ impl Place<'_> {
             + 1
     }
 
-    fn error(&self, line: usize, key: &str, message: impl std::fmt::Display) -> Error {
+    pub(super) fn error(&self, line: usize, key: &str, message: impl std::fmt::Display) -> Error {
         Error::Config(format!("{}:{line}: `{key}`: {message}", self.origin))
     }
-}
 
-pub(super) fn check(text: &str, origin: &str) -> Result<ForwarderConfig> {
-    let place = Place { origin, text };
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(1, |s| place.line_of(s.start));
-        // Quote the line, which names the key (values of secret keys are
-        // replaced: the line may hold one).
-        let quoted = text
+    /// A TOML syntax or type error at its line, followed by `context` and
+    /// the line quoted (which names the key; values of secret keys are
+    /// replaced, since the line may hold one).
+    pub(super) fn toml_error(&self, e: &toml::de::Error, context: &str) -> Error {
+        let line = e.span().map_or(1, |s| self.line_of(s.start));
+        let quoted = self
+            .text
             .lines()
             .nth(line - 1)
             .map(|l| l.trim())
@@ -52,10 +53,20 @@ pub(super) fn check(text: &str, origin: &str) -> Result<ForwarderConfig> {
             .map(redact_line)
             .map_or(String::new(), |l| format!(" (in `{l}`)"));
         Error::Config(format!(
-            "{origin}:{line}: {}{quoted}",
+            "{}:{line}: {}{context}{quoted}",
+            self.origin,
             e.message().trim_end()
         ))
-    })?;
+    }
+}
+
+pub(super) fn check(text: &str, origin: &str) -> Result<ForwarderConfig> {
+    let place = Place { origin, text };
+    // The sinks are read apart, each by the settings of its type.
+    let mut document = DeTable::parse(text).map_err(|e| place.toml_error(&e, ""))?;
+    let raw_sinks = document.get_mut().remove("sinks");
+    let raw = RawFile::deserialize(toml::de::Deserializer::from(document))
+        .map_err(|e| place.toml_error(&e, ""))?;
     let defaults = defaults(&place, raw.defaults)?;
     if raw.tenants.is_empty() {
         return Err(place.error(1, "tenants", "at least one [[tenants]] entry is needed"));
@@ -72,12 +83,31 @@ pub(super) fn check(text: &str, origin: &str) -> Result<ForwarderConfig> {
         }
         tenants.push(tenant);
     }
-    if raw.sinks.is_empty() {
+    let entries = match raw_sinks.map(|s| (s.span(), s.into_inner())) {
+        None => Vec::new(),
+        Some((_, DeValue::Array(mut entries))) => entries
+            .iter_mut()
+            .map(|e| {
+                Spanned::new(
+                    e.span(),
+                    std::mem::replace(e.get_mut(), DeValue::Boolean(false)),
+                )
+            })
+            .collect(),
+        Some((span, _)) => {
+            return Err(place.error(
+                place.line_of(span.start),
+                "sinks",
+                "must be a list of tables ([[sinks]])",
+            ));
+        }
+    };
+    if entries.is_empty() {
         return Err(place.error(1, "sinks", "at least one [[sinks]] entry is needed"));
     }
     let mut sinks = Vec::new();
     let mut names = BTreeSet::new();
-    for (i, sink) in raw.sinks.into_iter().enumerate() {
+    for (i, sink) in entries.into_iter().enumerate() {
         let sink = sink_config(&place, i, sink)?;
         if !names.insert(sink.name.clone()) {
             return Err(place.error(
@@ -317,170 +347,6 @@ fn tenant_config(
     })
 }
 
-/// Keys each sink type accepts (besides `name`, `type` and `filter`).
-fn allowed_keys(kind: &str) -> Option<&'static [&'static str]> {
-    Some(match kind {
-        "splunk_hec" => &[
-            "url",
-            "token",
-            "index",
-            "sourcetype",
-            "source",
-            "gzip",
-            "ack",
-            "ca_cert",
-        ],
-        "sentinel" => &[
-            "endpoint",
-            "dcr_immutable_id",
-            "stream",
-            "tenant_id",
-            "client_id",
-            "client_secret",
-            "ca_cert",
-        ],
-        "syslog" => &[
-            "address",
-            "transport",
-            "framing",
-            "protocol",
-            "format",
-            "max_message_size",
-            "ca_cert",
-        ],
-        "file" => &["path", "rotate_bytes"],
-        "email" => &["smtp", "from", "username", "password", "rules"],
-        _ => return None,
-    })
-}
-
-fn sink_config(place: &Place<'_>, i: usize, raw: Spanned<RawSink>) -> Result<SinkConfig> {
-    let line = place.line_of(raw.span().start);
-    let raw = raw.into_inner();
-    let key = |k: &str| format!("sinks[{i}].{k}");
-    let err = |k: &str, m: &str| place.error(line, &key(k), m);
-    let name = raw
-        .name
-        .as_ref()
-        .map(|t| t.0.clone())
-        .ok_or_else(|| err("name", "missing"))?;
-    let kind = raw
-        .kind
-        .as_ref()
-        .map(|t| t.0.clone())
-        .ok_or_else(|| err("type", "missing"))?;
-    let allowed = allowed_keys(&kind).ok_or_else(|| {
-        err(
-            "type",
-            "must be one of splunk_hec, sentinel, syslog, file, email",
-        )
-    })?;
-    if let Some(extra) = raw.set_keys().into_iter().find(|k| !allowed.contains(k)) {
-        return Err(place.error(line, &key(extra), format!("does not apply to type {kind}")));
-    }
-    let need = |value: &Option<Text>, k: &str| -> Result<String> {
-        value
-            .as_ref()
-            .map(|t| t.0.clone())
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| err(k, &format!("is required for type {kind}")))
-    };
-    let parse_url = |value: String, k: &str| -> Result<Url> {
-        Url::parse(&value).map_err(|e| err(k, &format!("not a URL: {e}")))
-    };
-    let ca_cert = raw.ca_cert.as_ref().map(|t| PathBuf::from(&t.0));
-    let sink_kind = match kind.as_str() {
-        "splunk_hec" => SinkKind::SplunkHec {
-            url: parse_url(need(&raw.url, "url")?, "url")?,
-            token: Secret::new(need(&raw.token, "token")?),
-            index: raw.index.map(|t| t.0),
-            sourcetype: raw.sourcetype.map(|t| t.0),
-            source: raw.source.map(|t| t.0),
-            gzip: raw.gzip.unwrap_or(false),
-            ack: raw.ack.unwrap_or(false),
-            ca_cert,
-        },
-        "sentinel" => SinkKind::Sentinel {
-            endpoint: parse_url(need(&raw.endpoint, "endpoint")?, "endpoint")?,
-            dcr_immutable_id: need(&raw.dcr_immutable_id, "dcr_immutable_id")?,
-            stream: need(&raw.stream, "stream")?,
-            tenant_id: TenantId::new(need(&raw.tenant_id, "tenant_id")?)
-                .map_err(|e| err("tenant_id", &e.to_string()))?,
-            client_id: need(&raw.client_id, "client_id")?,
-            client_secret: Secret::new(need(&raw.client_secret, "client_secret")?),
-            ca_cert,
-        },
-        "syslog" => {
-            let pick = |value: &Option<Text>, k: &str, choices: &[&str]| -> Result<String> {
-                let v = value
-                    .as_ref()
-                    .map_or(choices[0], |t| t.0.as_str())
-                    .to_ascii_lowercase();
-                if choices.contains(&v.as_str()) {
-                    Ok(v)
-                } else {
-                    Err(err(
-                        k,
-                        &format!("`{v}` is not one of {}", choices.join(", ")),
-                    ))
-                }
-            };
-            SinkKind::Syslog {
-                address: need(&raw.address, "address")?,
-                transport: pick(&raw.transport, "transport", &["tls", "tcp", "udp"])?,
-                framing: pick(&raw.framing, "framing", &["octet-counting", "lf"])?,
-                protocol: pick(&raw.protocol, "protocol", &["rfc5424", "rfc3164"])?,
-                format: pick(&raw.format, "format", &["json", "cef", "leef"])?,
-                max_message_size: raw.max_message_size,
-                ca_cert,
-            }
-        }
-        "file" => SinkKind::File {
-            path: PathBuf::from(need(&raw.path, "path")?),
-            rotate_bytes: raw.rotate_bytes,
-        },
-        _ => {
-            let smtp = parse_url(need(&raw.smtp, "smtp")?, "smtp")?;
-            if !matches!(smtp.scheme(), "smtp" | "smtps" | "smtp+plain") {
-                return Err(err(
-                    "smtp",
-                    "must start with smtp://, smtps:// or smtp+plain://",
-                ));
-            }
-            let rules = raw.rules.unwrap_or_default();
-            if rules.is_empty() {
-                return Err(err(
-                    "rules",
-                    "an email sink needs at least one [[sinks.rules]]",
-                ));
-            }
-            let rules = rules
-                .into_iter()
-                .enumerate()
-                .map(|(r, rule)| {
-                    rule_config(rule)
-                        .map_err(|m| place.error(line, &key(&format!("rules[{r}]")), m))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            SinkKind::Email {
-                smtp,
-                from: need(&raw.from, "from")?,
-                username: raw.username.map(|t| t.0),
-                password: raw.password.map(|t| Secret::new(t.0)),
-                rules,
-            }
-        }
-    };
-    let filter = filter_config(raw.filter.unwrap_or_default())
-        .map_err(|m| place.error(line, &key("filter"), m))?;
-    Ok(SinkConfig {
-        name,
-        filter,
-        kind: sink_kind,
-        line,
-    })
-}
-
 /// Reads an enum value in any case, naming the choices when it is unknown.
 fn one_of<T>(
     value: &str,
@@ -495,7 +361,7 @@ fn one_of<T>(
         .ok_or_else(|| format!("`{value}` is not a {what} (one of {})", known.join(", ")))
 }
 
-fn severities(values: Option<Vec<Text>>) -> Result<Vec<Severity>, String> {
+pub(crate) fn severities(values: Option<Vec<Text>>) -> Result<Vec<Severity>, String> {
     values
         .unwrap_or_default()
         .iter()
@@ -503,7 +369,7 @@ fn severities(values: Option<Vec<Text>>) -> Result<Vec<Severity>, String> {
         .collect()
 }
 
-fn tenants(values: Option<Vec<Text>>) -> Result<Vec<TenantId>, String> {
+pub(crate) fn tenants(values: Option<Vec<Text>>) -> Result<Vec<TenantId>, String> {
     values
         .unwrap_or_default()
         .iter()
@@ -511,7 +377,7 @@ fn tenants(values: Option<Vec<Text>>) -> Result<Vec<TenantId>, String> {
         .collect()
 }
 
-fn strings(values: Option<Vec<Text>>) -> Vec<String> {
+pub(crate) fn strings(values: Option<Vec<Text>>) -> Vec<String> {
     values
         .unwrap_or_default()
         .into_iter()
@@ -519,7 +385,7 @@ fn strings(values: Option<Vec<Text>>) -> Vec<String> {
         .collect()
 }
 
-fn filter_config(raw: RawFilter) -> Result<FilterConfig, String> {
+pub(super) fn filter_config(raw: RawFilter) -> Result<FilterConfig, String> {
     Ok(FilterConfig {
         min_severity: raw
             .min_severity
@@ -549,27 +415,4 @@ fn filter_config(raw: RawFilter) -> Result<FilterConfig, String> {
             })
             .collect(),
     })
-}
-
-fn rule_config(raw: RawRule) -> Result<NotificationRule, String> {
-    let groups = strings(raw.device_groups);
-    let mut builder = NotificationRule::builder(raw.name.0)
-        .severities(severities(raw.severities)?)
-        .tenants(tenants(raw.tenants)?)
-        .recipients(raw.recipients.into_iter().map(|t| t.0))
-        .device_groups(if groups.is_empty() {
-            DeviceGroups::All
-        } else {
-            DeviceGroups::Only(groups)
-        });
-    if let Some(on) = raw.include_org_name {
-        builder = builder.include_org_name(on);
-    }
-    if let Some(on) = raw.include_portal_link {
-        builder = builder.include_portal_link(on);
-    }
-    if let Some(on) = raw.include_device_info {
-        builder = builder.include_device_info(on);
-    }
-    builder.build().map_err(|e| e.to_string())
 }

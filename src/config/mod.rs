@@ -24,11 +24,50 @@
 //!
 //! `${NAME}` in any string is replaced by the environment variable `NAME`
 //! (`$${` writes a literal `${`). Every error names the file, the line and
-//! the key. The full key reference is in the README.
+//! the key (and, in a `[[sinks]]` entry, the sink). The full key reference
+//! is in the README.
+//!
+//! Every `[[sinks]]` entry has a `name`, a `type` and an optional `filter`;
+//! the other keys belong to the type and are read by its settings, which
+//! live beside the sink and are the payload of [`SinkKind`]:
+//!
+//! | `type` | settings | feature |
+//! |---|---|---|
+//! | `splunk_hec` | `sink::splunk_hec::SplunkHecSettings` | `splunk` |
+//! | `sentinel` | `sink::sentinel::SentinelSettings` | `sentinel` |
+//! | `syslog` | `sink::syslog::SyslogSettings` | `syslog` |
+//! | `file` | [`FileSinkSettings`](crate::sink::FileSinkSettings) | always |
+//! | `email` | `sink::email::EmailSinkSettings` | `email` |
+//!
+//! ```
+//! use defender_siem::config::{ForwarderConfig, SinkKind};
+//!
+//! let text = r#"
+//!     [[tenants]]
+//!     id = "contoso.onmicrosoft.com"
+//!     client_id = "app"
+//!     client_secret = "s"
+//!     [[sinks]]
+//!     name = "archive"
+//!     type = "file"
+//!     path = "alerts.jsonl"
+//!     rotate_bytes = 104857600
+//! "#;
+//! let config = ForwarderConfig::parse(text, "inline")?;
+//! let SinkKind::File(file) = &config.sinks[0].kind else { unreachable!() };
+//! assert_eq!(file.rotate_bytes, Some(104_857_600));
+//!
+//! // A key of another sink type is refused, naming it, the sink and the line.
+//! let wrong = text.replace("rotate_bytes", "token");
+//! let error = ForwarderConfig::parse(&wrong, "inline").unwrap_err().to_string();
+//! assert!(error.contains("`sinks[0].token`: does not apply to type file"), "{error}");
+//! # Ok::<(), defender_siem::Error>(())
+//! ```
 
 mod build;
 mod check;
 mod raw;
+mod sink;
 mod text;
 
 use std::path::{Path, PathBuf};
@@ -40,11 +79,21 @@ use crate::cloud::Cloud;
 use crate::error::{Error, Result};
 use crate::models::{AlertStatus, DetectionSource, Severity, Timestamp};
 use crate::secret::Secret;
-use crate::sink::email::NotificationRule;
 use crate::tenant::{TenantId, TenantInfo};
 use crate::transport::Proxy;
 
+pub use sink::SinkKind;
 pub use text::parse_duration;
+
+// For the settings of each sink type, beside the sink.
+#[cfg(feature = "email")]
+pub(crate) use check::{severities, strings, tenants};
+#[cfg(any(feature = "splunk", feature = "sentinel", feature = "syslog"))]
+pub(crate) use sink::read_pem;
+#[cfg(test)]
+pub(crate) use sink::testing;
+pub(crate) use sink::{SinkAt, SinkContext, SinkSettings};
+pub(crate) use text::Text;
 
 /// A checked forwarder configuration.
 #[derive(Debug, Clone)]
@@ -139,100 +188,6 @@ pub struct FilterConfig {
     pub categories: Vec<String>,
     /// `detection_sources`.
     pub detection_sources: Vec<DetectionSource>,
-}
-
-/// `type = "…"` and the keys of that type.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum SinkKind {
-    /// `splunk_hec`.
-    SplunkHec {
-        /// `url`, the HEC base URL (`https://splunk.example:8088`).
-        url: Url,
-        /// `token`.
-        token: Secret,
-        /// `index`.
-        index: Option<String>,
-        /// `sourcetype`, default `ms:defender:atp:alerts`.
-        sourcetype: Option<String>,
-        /// `source`.
-        source: Option<String>,
-        /// `gzip`, default false.
-        gzip: bool,
-        /// `ack` (indexer acknowledgement), default false.
-        ack: bool,
-        /// `ca_cert`.
-        ca_cert: Option<PathBuf>,
-    },
-    /// `sentinel`.
-    Sentinel {
-        /// `endpoint`: the DCE or the DCR's logs-ingestion endpoint.
-        endpoint: Url,
-        /// `dcr_immutable_id`.
-        dcr_immutable_id: String,
-        /// `stream`, for example `Custom-DefenderAlerts_CL`.
-        stream: String,
-        /// `tenant_id` of the ingestion app.
-        tenant_id: TenantId,
-        /// `client_id` of the ingestion app.
-        client_id: String,
-        /// `client_secret` of the ingestion app.
-        client_secret: Secret,
-        /// `ca_cert`.
-        ca_cert: Option<PathBuf>,
-    },
-    /// `syslog`.
-    Syslog {
-        /// `address`, `host:port`.
-        address: String,
-        /// `transport`: `udp`, `tcp` or `tls` (default).
-        transport: String,
-        /// `framing`: `octet-counting` (default) or `lf`.
-        framing: String,
-        /// `protocol`: `rfc5424` (default) or `rfc3164`.
-        protocol: String,
-        /// `format`: `json` (default), `cef` or `leef`.
-        format: String,
-        /// `max_message_size` (UDP).
-        max_message_size: Option<usize>,
-        /// `ca_cert`.
-        ca_cert: Option<PathBuf>,
-    },
-    /// `file`.
-    File {
-        /// `path` of the JSON-lines file.
-        path: PathBuf,
-        /// `rotate_bytes`: rotate when the file passes this size.
-        rotate_bytes: Option<u64>,
-    },
-    /// `email`.
-    Email {
-        /// `smtp`: `smtp://host:port` (STARTTLS required), `smtps://host:port`
-        /// (TLS from the start) or `smtp+plain://host:port` (no TLS, for a
-        /// local relay only).
-        smtp: Url,
-        /// `from`.
-        from: String,
-        /// `username`.
-        username: Option<String>,
-        /// `password`.
-        password: Option<Secret>,
-        /// `[[sinks.rules]]`, at least one.
-        rules: Vec<NotificationRule>,
-    },
-}
-
-impl SinkKind {
-    /// The `type` value.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            SinkKind::SplunkHec { .. } => "splunk_hec",
-            SinkKind::Sentinel { .. } => "sentinel",
-            SinkKind::Syslog { .. } => "syslog",
-            SinkKind::File { .. } => "file",
-            SinkKind::Email { .. } => "email",
-        }
-    }
 }
 
 impl ForwarderConfig {

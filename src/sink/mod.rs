@@ -73,7 +73,7 @@ pub use breaker::{Admission, Breaker};
 pub use delivery::{Delivery, Step, deliver};
 pub use error::{SinkError, SinkErrorKind};
 pub use fanout::Fanout;
-pub use file::{FileSink, FileSinkBuilder, StdoutSink};
+pub use file::{FileSink, FileSinkBuilder, FileSinkSettings, StdoutSink};
 pub use filter::{Filter, Filtered};
 pub use memory::{InjectedFailure, MemorySink};
 pub use named::Named;

@@ -97,22 +97,19 @@ fn the_documented_example_parses() {
     );
     let kinds: Vec<&str> = config.sinks.iter().map(|s| s.kind.type_name()).collect();
     assert_eq!(kinds, ["splunk_hec", "sentinel", "syslog", "file", "email"]);
-    let SinkKind::SplunkHec {
-        token, gzip, index, ..
-    } = &config.sinks[0].kind
-    else {
+    let SinkKind::SplunkHec(hec) = &config.sinks[0].kind else {
         panic!()
     };
-    assert_eq!(token.expose(), "hec-token-value");
-    assert!(*gzip);
-    assert_eq!(index.as_deref(), Some("defender"));
+    assert_eq!(hec.token.expose(), "hec-token-value");
+    assert!(hec.gzip);
+    assert_eq!(hec.index.as_deref(), Some("defender"));
     assert_eq!(config.sinks[0].filter.min_severity, Some(Severity::Medium));
     assert_eq!(config.sinks[0].filter.device_groups, ["Servers"]);
-    let SinkKind::Email { rules, .. } = &config.sinks[4].kind else {
+    let SinkKind::Email(email) = &config.sinks[4].kind else {
         panic!()
     };
-    assert_eq!(rules[0].name(), "High to on-call");
-    assert!(rules[0].include_device_info());
+    assert_eq!(email.rules[0].name(), "High to on-call");
+    assert!(email.rules[0].include_device_info());
     // Secrets never show in Debug output.
     let debug = format!("{config:?}");
     for secret in ["contoso-secret-value", "hec-token-value", "ingest-secret"] {
@@ -216,4 +213,77 @@ fn defaults_apply_when_keys_are_left_out() {
     assert_eq!(config.tenants[0].client_id, "app");
     assert_eq!(config.tenants[0].info.name, "t1.example");
     assert!(config.defaults.user_agent.starts_with("MdatpPartner-"));
+}
+
+/// The configuration reference in the README, as a user would copy it.
+fn readme_example() -> &'static str {
+    let readme = include_str!("../../README.md");
+    let section = &readme[readme.find("## Forwarder configuration reference").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = section[start..].find("```").unwrap();
+    &section[start..start + end]
+}
+
+#[test]
+fn the_readme_reference_parses() {
+    let config = ForwarderConfig::parse_with_lookup(readme_example(), "README.md", |name| {
+        Some(format!("value-of-{name}"))
+    })
+    .unwrap();
+    let kinds: Vec<&str> = config.sinks.iter().map(|s| s.kind.type_name()).collect();
+    assert_eq!(kinds, ["splunk_hec", "sentinel", "syslog", "file", "email"]);
+    let debug = format!("{config:?}");
+    for secret in [
+        "HEC_TOKEN",
+        "INGEST_SECRET",
+        "SMTP_PASSWORD",
+        "CONTOSO_SECRET",
+    ] {
+        assert!(!debug.contains(&format!("value-of-{secret}")), "{secret}");
+    }
+}
+
+#[test]
+fn sink_keys_are_checked_against_the_sink_type() {
+    let cases: Vec<(String, &str)> = vec![
+        (
+            format!(
+                "{TENANT}[[sinks]]\nname = \"arch\"\ntype = \"file\"\npath = \"x\"\ntoken = \"t\"\n"
+            ),
+            "f.toml:5: `sinks[0].token`: does not apply to type file (line 9; it is a key of type splunk_hec)",
+        ),
+        (
+            format!(
+                "{TENANT}[[sinks]]\nname = \"hec\"\ntype = \"splunk_hec\"\nurl = \"https://h\"\ntoken = \"t\"\nindx = \"i\"\n"
+            ),
+            "f.toml:10: unknown field `indx` in sink `hec` (type splunk_hec); its keys are name, type, filter, url, token",
+        ),
+        (
+            format!(
+                "sinks = [{{ name = \"a\", type = \"file\", path = \"x\", bad = 1 }}]\n{TENANT}"
+            ),
+            "f.toml:1: unknown field `bad` in sink `a` (type file)",
+        ),
+        (
+            format!(
+                "{TENANT}[[sinks]]\nname = \"a\"\ntype = \"file\"\npath = \"x\"\nfilter = {{ severity = \"High\" }}\n"
+            ),
+            "f.toml:9: unknown field `severity`",
+        ),
+        (
+            format!("sinks = 5\n{TENANT}"),
+            "f.toml:1: `sinks`: must be a list of tables",
+        ),
+        (
+            format!("{TENANT}[[sinks]]\ntype = \"file\"\npath = \"x\"\n"),
+            "f.toml:5: `sinks[0].name`: missing",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = error_of(&text);
+        assert!(
+            error.contains(expected),
+            "expected `{expected}` in:\n{error}\nfor:\n{text}"
+        );
+    }
 }

@@ -2,12 +2,16 @@
 //! [`NotificationRule`] decides which alerts become an e-mail, [`render`]
 //! writes it, and [`EmailSink`] (feature `email`) sends it over SMTP.
 
+#[cfg(feature = "email")]
+mod config;
 mod render;
 mod rule;
 #[cfg(feature = "email")]
 #[cfg_attr(docsrs, doc(cfg(feature = "email")))]
 mod smtp;
 
+#[cfg(feature = "email")]
+pub use config::EmailSinkSettings;
 pub use render::{Notification, render};
 pub use rule::{DeviceGroups, NotificationRule, NotificationRuleBuilder};
 #[cfg(feature = "email")]

@@ -5,6 +5,6 @@ mod sink;
 mod stdout;
 mod torn;
 
-pub use config::FileSinkBuilder;
+pub use config::{FileSinkBuilder, FileSinkSettings};
 pub use sink::FileSink;
 pub use stdout::StdoutSink;

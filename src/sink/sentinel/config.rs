@@ -155,3 +155,148 @@ impl SentinelBuilder {
         SentinelSink::from_builder(self)
     }
 }
+
+// ---------------------------------------------------------------------------
+// The `[[sinks]]` settings of the configuration file (their own imports
+// here, so that this section stays apart from the builder above).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::auth::{ClientSecretCredential, TokenSource};
+use crate::config::{SinkAt, SinkContext, SinkSettings, Text, read_pem};
+use crate::secret::Secret;
+use crate::sink::AlertSink;
+
+/// The `[[sinks]]` settings of a `type = "sentinel"` sink in the
+/// forwarder's configuration file: the Logs Ingestion endpoint, the DCR and
+/// the ingestion app's credentials.
+///
+/// ```toml
+/// [[sinks]]
+/// name = "sentinel"
+/// type = "sentinel"
+/// endpoint = "https://dce-1.eastus-1.ingest.monitor.azure.com"
+/// dcr_immutable_id = "dcr-000a00a000a00000a000000aa000a0aa"
+/// stream = "Custom-DefenderAlerts_CL"
+/// tenant_id = "b3c1b5fc-828c-45fa-a1e1-10d74f6d6e9c"
+/// client_id = "22222222-2222-3333-4444-555555555555"
+/// client_secret = "${INGEST_SECRET}"
+/// ca_cert = "proxy-ca.pem"    # optional
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SentinelSettings {
+    /// `endpoint`: the DCE or the DCR's logs-ingestion endpoint.
+    pub endpoint: Url,
+    /// `dcr_immutable_id`.
+    pub dcr_immutable_id: String,
+    /// `stream`, for example `Custom-DefenderAlerts_CL`.
+    pub stream: String,
+    /// `tenant_id` of the ingestion app.
+    pub tenant_id: TenantId,
+    /// `client_id` of the ingestion app.
+    pub client_id: String,
+    /// `client_secret` of the ingestion app.
+    pub client_secret: Secret,
+    /// `ca_cert`: an extra trusted CA (PEM).
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// The keys of a Sentinel sink as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSentinel {
+    endpoint: Option<Text>,
+    dcr_immutable_id: Option<Text>,
+    stream: Option<Text>,
+    tenant_id: Option<Text>,
+    client_id: Option<Text>,
+    client_secret: Option<Text>,
+    ca_cert: Option<Text>,
+}
+
+impl SinkSettings for SentinelSettings {
+    type Raw = RawSentinel;
+
+    fn check(raw: RawSentinel, at: &SinkAt<'_>) -> Result<Self, Error> {
+        Ok(SentinelSettings {
+            endpoint: at.required_url(raw.endpoint, "endpoint")?,
+            dcr_immutable_id: at.required(raw.dcr_immutable_id, "dcr_immutable_id")?,
+            stream: at.required(raw.stream, "stream")?,
+            tenant_id: TenantId::new(at.required(raw.tenant_id, "tenant_id")?)
+                .map_err(|e| at.error("tenant_id", e))?,
+            client_id: at.required(raw.client_id, "client_id")?,
+            client_secret: Secret::new(at.required(raw.client_secret, "client_secret")?),
+            ca_cert: raw.ca_cert.map(|t| PathBuf::from(t.0)),
+        })
+    }
+
+    fn build(&self, at: &SinkContext<'_>) -> Result<Arc<dyn AlertSink>, Error> {
+        let tokens: Arc<dyn TokenProvider> = Arc::new(
+            ClientSecretCredential::new(&self.client_id, self.client_secret.clone())?
+                .with_endpoints(at.endpoints())
+                .with_http_client(at.entra())
+                .cached(),
+        );
+        let mut b = SentinelSink::builder(
+            self.endpoint.as_str(),
+            &self.dcr_immutable_id,
+            &self.stream,
+            tokens,
+            self.tenant_id.clone(),
+        )
+        .http(at.http())
+        .portal_base(at.endpoints().portal().clone());
+        if let Some(path) = &self.ca_cert {
+            b = b.extra_ca_pem(read_pem(path)?);
+        }
+        Ok(at.named(b.build()?))
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use crate::config::SinkKind;
+    use crate::config::testing::{SECRET, parse_sink, refused};
+
+    const SENTINEL: &str = "[[sinks]]\nname = \"s\"\ntype = \"sentinel\"\nendpoint = \"https://dce.example\"\ndcr_immutable_id = \"dcr-0\"\nstream = \"Custom-A_CL\"\ntenant_id = \"t2.example\"\nclient_id = \"app\"\nclient_secret = \"${TEST_SECRET}\"\n";
+
+    #[test]
+    fn reads_the_keys_and_hides_the_client_secret() {
+        let config = parse_sink(SENTINEL).unwrap();
+        let SinkKind::Sentinel(sentinel) = &config.kind else {
+            panic!("{config:?}")
+        };
+        assert_eq!(sentinel.client_secret.expose(), SECRET);
+        assert_eq!(sentinel.tenant_id.as_str(), "t2.example");
+        assert!(!format!("{config:?} {config:#?}").contains(SECRET));
+    }
+
+    #[test]
+    fn refuses_unknown_and_foreign_keys_and_bad_values() {
+        refused(
+            &format!("{SENTINEL}scope = \"x\"\n"),
+            &["f.toml:14: unknown field `scope` in sink `s` (type sentinel)"],
+        );
+        refused(
+            &format!("{SENTINEL}token = \"${{TEST_SECRET}}\"\n"),
+            &[
+                "f.toml:5: `sinks[0].token`: does not apply to type sentinel (line 14; it is a key of type splunk_hec)",
+            ],
+        );
+        refused(
+            &SENTINEL.replace("t2.example", "not a tenant"),
+            &[
+                "f.toml:5: `sinks[0].tenant_id`: invalid configuration: `not a tenant` is not a tenant id",
+            ],
+        );
+        refused(
+            &SENTINEL.replace("https://dce.example", "dce"),
+            &["f.toml:5: `sinks[0].endpoint`: not a URL"],
+        );
+    }
+}

@@ -51,7 +51,7 @@ mod config;
 mod encode;
 mod sink;
 
-pub use config::{DEFAULT_SCOPE, SentinelBuilder};
+pub use config::{DEFAULT_SCOPE, SentinelBuilder, SentinelSettings};
 pub use encode::{SentinelChunk, encode_chunks, encode_chunks_reusing};
 pub use sink::SentinelSink;
 

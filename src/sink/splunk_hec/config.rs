@@ -218,3 +218,149 @@ impl SplunkHecBuilder {
         SplunkHecSink::from_builder(self)
     }
 }
+
+// ---------------------------------------------------------------------------
+// The `[[sinks]]` settings of the configuration file (their own imports
+// here, so that this section stays apart from the builder above).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::config::{SinkAt, SinkContext, SinkSettings, Text, read_pem};
+use crate::sink::AlertSink;
+
+/// The `[[sinks]]` settings of a `type = "splunk_hec"` sink in the
+/// forwarder's configuration file.
+///
+/// ```toml
+/// [[sinks]]
+/// name = "splunk"
+/// type = "splunk_hec"
+/// url = "https://splunk.example:8088"
+/// token = "${HEC_TOKEN}"
+/// index = "defender"          # optional, and so are the keys below
+/// sourcetype = "ms:defender:atp:alerts"
+/// source = "defender-siem"
+/// gzip = true
+/// ack = true
+/// ca_cert = "splunk-ca.pem"
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SplunkHecSettings {
+    /// `url`, the HEC base URL (`https://splunk.example:8088`).
+    pub url: Url,
+    /// `token`.
+    pub token: Secret,
+    /// `index`.
+    pub index: Option<String>,
+    /// `sourcetype`, default `ms:defender:atp:alerts`.
+    pub sourcetype: Option<String>,
+    /// `source`.
+    pub source: Option<String>,
+    /// `gzip`, default false.
+    pub gzip: bool,
+    /// `ack` (indexer acknowledgement), default false.
+    pub ack: bool,
+    /// `ca_cert`: an extra trusted CA (PEM).
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// The keys of a Splunk HEC sink as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSplunkHec {
+    url: Option<Text>,
+    token: Option<Text>,
+    index: Option<Text>,
+    sourcetype: Option<Text>,
+    source: Option<Text>,
+    gzip: Option<bool>,
+    ack: Option<bool>,
+    ca_cert: Option<Text>,
+}
+
+impl SinkSettings for SplunkHecSettings {
+    type Raw = RawSplunkHec;
+
+    fn check(raw: RawSplunkHec, at: &SinkAt<'_>) -> Result<Self, Error> {
+        Ok(SplunkHecSettings {
+            url: at.required_url(raw.url, "url")?,
+            token: Secret::new(at.required(raw.token, "token")?),
+            index: raw.index.map(|t| t.0),
+            sourcetype: raw.sourcetype.map(|t| t.0),
+            source: raw.source.map(|t| t.0),
+            gzip: raw.gzip.unwrap_or(false),
+            ack: raw.ack.unwrap_or(false),
+            ca_cert: raw.ca_cert.map(|t| PathBuf::from(t.0)),
+        })
+    }
+
+    fn build(&self, at: &SinkContext<'_>) -> Result<Arc<dyn AlertSink>, Error> {
+        let mut b = SplunkHecSink::builder(self.url.as_str(), self.token.clone())
+            .http(at.http())
+            .gzip(self.gzip);
+        if let Some(v) = &self.index {
+            b = b.index(v);
+        }
+        if let Some(v) = &self.sourcetype {
+            b = b.sourcetype(v);
+        }
+        if let Some(v) = &self.source {
+            b = b.source(v);
+        }
+        if self.ack {
+            b = b.indexer_ack(IndexerAck::default());
+        }
+        if let Some(path) = &self.ca_cert {
+            b = b.extra_ca_pem(read_pem(path)?);
+        }
+        Ok(at.named(b.build()?))
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use crate::config::SinkKind;
+    use crate::config::testing::{SECRET, parse_sink, refused};
+
+    const HEC: &str = "[[sinks]]\nname = \"s\"\ntype = \"splunk_hec\"\nurl = \"https://h:8088\"\ntoken = \"${TEST_SECRET}\"\n";
+
+    #[test]
+    fn reads_the_keys_and_hides_the_token() {
+        let config = parse_sink(&format!("{HEC}index = \"i\"\ngzip = true\nack = true\n")).unwrap();
+        let SinkKind::SplunkHec(hec) = &config.kind else {
+            panic!("{config:?}")
+        };
+        assert_eq!(hec.token.expose(), SECRET);
+        assert_eq!(hec.index.as_deref(), Some("i"));
+        assert!(hec.gzip && hec.ack);
+        assert!(!format!("{config:?} {config:#?}").contains(SECRET));
+    }
+
+    #[test]
+    fn refuses_unknown_and_foreign_keys_and_missing_ones() {
+        refused(
+            &format!("{HEC}inedx = \"x\"\n"),
+            &["f.toml:10: unknown field `inedx` in sink `s` (type splunk_hec)"],
+        );
+        refused(
+            &format!("{HEC}address = \"h:1\"\n"),
+            &[
+                "f.toml:5: `sinks[0].address`: does not apply to type splunk_hec (line 10; it is a key of type syslog)",
+            ],
+        );
+        refused(
+            "[[sinks]]\nname = \"s\"\ntype = \"splunk_hec\"\nurl = \"https://h\"\n",
+            &["f.toml:5: `sinks[0].token`: is required for type splunk_hec"],
+        );
+        refused(
+            &format!("{HEC}gzip = \"${{TEST_SECRET}}\"\n"),
+            &["f.toml:10: invalid type", "in sink `s` (type splunk_hec)"],
+        );
+    }
+}

@@ -65,7 +65,7 @@ mod encode;
 mod sink;
 
 pub use codes::{HecCode, hec_code};
-pub use config::{IndexerAck, InvalidEvents, SplunkHecBuilder};
+pub use config::{IndexerAck, InvalidEvents, SplunkHecBuilder, SplunkHecSettings};
 pub use encode::{HecBatch, encode_batches, encode_batches_reusing};
 pub use sink::{SetAside, SplunkHecSink};
 

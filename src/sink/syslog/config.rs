@@ -155,3 +155,158 @@ impl SyslogBuilder {
         SyslogSink::from_builder(self)
     }
 }
+
+// ---------------------------------------------------------------------------
+// The `[[sinks]]` settings of the configuration file (their own imports
+// here, so that this section stays apart from the builder above).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::config::{SinkAt, SinkContext, SinkSettings, Text, read_pem};
+use crate::format::{CefOptions, LeefOptions, Payload};
+use crate::sink::AlertSink;
+
+/// The `[[sinks]]` settings of a `type = "syslog"` sink in the forwarder's
+/// configuration file. The choices are kept lower-cased, as checked.
+///
+/// ```toml
+/// [[sinks]]
+/// name = "syslog"
+/// type = "syslog"
+/// address = "siem.example:6514"
+/// transport = "tls"            # udp | tcp | tls (default)
+/// framing = "octet-counting"   # octet-counting (default) | lf
+/// protocol = "rfc5424"         # rfc5424 (default) | rfc3164
+/// format = "cef"               # json (default) | cef | leef
+/// max_message_size = 2048      # optional (UDP)
+/// ca_cert = "siem-ca.pem"      # optional
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SyslogSettings {
+    /// `address`, `host:port`.
+    pub address: String,
+    /// `transport`: `udp`, `tcp` or `tls` (default).
+    pub transport: String,
+    /// `framing`: `octet-counting` (default) or `lf`.
+    pub framing: String,
+    /// `protocol`: `rfc5424` (default) or `rfc3164`.
+    pub protocol: String,
+    /// `format`: `json` (default), `cef` or `leef`.
+    pub format: String,
+    /// `max_message_size` (UDP).
+    pub max_message_size: Option<usize>,
+    /// `ca_cert`: an extra trusted CA (PEM).
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// The keys of a syslog sink as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSyslog {
+    address: Option<Text>,
+    transport: Option<Text>,
+    framing: Option<Text>,
+    protocol: Option<Text>,
+    format: Option<Text>,
+    max_message_size: Option<usize>,
+    ca_cert: Option<Text>,
+}
+
+impl SinkSettings for SyslogSettings {
+    type Raw = RawSyslog;
+
+    fn check(raw: RawSyslog, at: &SinkAt<'_>) -> Result<Self, Error> {
+        Ok(SyslogSettings {
+            address: at.required(raw.address, "address")?,
+            transport: at.one_of(raw.transport, "transport", &["tls", "tcp", "udp"])?,
+            framing: at.one_of(raw.framing, "framing", &["octet-counting", "lf"])?,
+            protocol: at.one_of(raw.protocol, "protocol", &["rfc5424", "rfc3164"])?,
+            format: at.one_of(raw.format, "format", &["json", "cef", "leef"])?,
+            max_message_size: raw.max_message_size,
+            ca_cert: raw.ca_cert.map(|t| PathBuf::from(t.0)),
+        })
+    }
+
+    fn build(&self, at: &SinkContext<'_>) -> Result<Arc<dyn AlertSink>, Error> {
+        let address = self.address.as_str();
+        let host = address.rsplit_once(':').map_or(address, |(h, _)| h);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let mut b = match self.transport.as_str() {
+            "udp" => SyslogSink::udp(address),
+            "tcp" => SyslogSink::tcp(address),
+            _ => SyslogSink::tls(address, host),
+        };
+        let payload = match self.format.as_str() {
+            "cef" => Payload::Cef(CefOptions::default()),
+            "leef" => Payload::Leef(LeefOptions::default()),
+            _ => Payload::Json,
+        };
+        b = if self.protocol == "rfc3164" {
+            b.rfc3164(Rfc3164Options::default().payload(payload))
+        } else {
+            b.rfc5424(Rfc5424Options::default().payload(payload))
+        };
+        b = b.framing(if self.framing == "lf" {
+            Framing::LineFeed
+        } else {
+            Framing::OctetCounting
+        });
+        if self.max_message_size.is_some() {
+            b = b.max_message_bytes(self.max_message_size);
+        }
+        if let Some(path) = &self.ca_cert {
+            b = b.extra_ca_pem(read_pem(path)?);
+        }
+        Ok(at.named(b.build()?))
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use crate::config::SinkKind;
+    use crate::config::testing::{parse_sink, refused};
+
+    const SYSLOG: &str =
+        "[[sinks]]\nname = \"s\"\ntype = \"syslog\"\naddress = \"siem.example:6514\"\n";
+
+    #[test]
+    fn reads_the_keys_with_their_defaults() {
+        let config = parse_sink(&format!("{SYSLOG}format = \"CEF\"\n")).unwrap();
+        let SinkKind::Syslog(syslog) = &config.kind else {
+            panic!("{config:?}")
+        };
+        assert_eq!(
+            [
+                &syslog.transport,
+                &syslog.framing,
+                &syslog.protocol,
+                &syslog.format
+            ],
+            ["tls", "octet-counting", "rfc5424", "cef"]
+        );
+    }
+
+    #[test]
+    fn refuses_unknown_and_foreign_keys_and_bad_choices() {
+        refused(
+            &format!("{SYSLOG}port = 514\n"),
+            &["f.toml:9: unknown field `port` in sink `s` (type syslog)"],
+        );
+        refused(
+            &format!("{SYSLOG}client_secret = \"${{TEST_SECRET}}\"\n"),
+            &[
+                "f.toml:5: `sinks[0].client_secret`: does not apply to type syslog (line 9; it is a key of type sentinel)",
+            ],
+        );
+        refused(
+            &format!("{SYSLOG}transport = \"quic\"\n"),
+            &["f.toml:5: `sinks[0].transport`: `quic` is not one of tls, tcp, udp"],
+        );
+    }
+}

@@ -50,5 +50,5 @@ mod sink;
 mod tls;
 mod transport;
 
-pub use config::{Framing, MessageFormat, SyslogBuilder, Transport};
+pub use config::{Framing, MessageFormat, SyslogBuilder, SyslogSettings, Transport};
 pub use sink::{SyslogSink, SyslogStats};
