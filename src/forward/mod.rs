@@ -22,7 +22,7 @@
 //!   is retried. The forwarder is the one place that retries a sink
 //!   ([`Delivery`](crate::sink::Delivery)); sinks make one attempt.
 //! * **A sink that is down is found once.** Every sink has one
-//!   [`Breaker`](crate::sink::Breaker) shared by all tenants: once a
+//!   [`Breaker`] shared by all tenants: once a
 //!   delivery gives up on a down sink, the other tenants' deliveries to it
 //!   are refused at once (their checkpoints stay), and each new poll
 //!   probes it with one delivery before the others follow.

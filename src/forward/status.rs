@@ -156,7 +156,11 @@ impl CycleReport {
 
 impl std::fmt::Display for CycleReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let failed = self.tenants.iter().filter(|t| !t.is_success()).count();
+        let failed = self
+            .tenants
+            .iter()
+            .filter(|t| t.error.is_some() || t.sinks.iter().any(|s| s.error.is_some()))
+            .count();
         write!(
             f,
             "{} tenant(s): {} forwarded, {} filtered out, {} failed",

@@ -92,7 +92,7 @@ pub struct Page<T = Alert> {
     /// One result per alert, in the order the API sent them.
     pub alerts: Vec<Result<ParsedAlert<T>, MalformedAlert>>,
     /// Stretches of a JSON-lines input that were not JSON and were skipped.
-    /// Always empty from [`parse_page`].
+    /// Always empty from [`parse_page`](super::parse_page).
     pub skipped: Vec<PageError>,
 }
 
