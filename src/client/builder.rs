@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use url::Url;
 
@@ -87,42 +86,12 @@ impl DefenderClientBuilder {
         self
     }
 
-    /// Time allowed for one request, body included. Default 30 s.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http = self.http.timeout(timeout);
-        self
-    }
-
-    /// Time allowed to connect. Default 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http = self.http.connect_timeout(timeout);
-        self
-    }
-
-    /// Sends every call through this HTTP(S) proxy. Default: none, and
-    /// `HTTPS_PROXY` and the like are ignored (for them, pass
-    /// [`Proxy::Environment`](crate::transport::Proxy::Environment) to
-    /// [`HttpSettings::proxy_mode`] and the settings to
-    /// [`DefenderClientBuilder::http`]). A forward onto [`HttpSettings::proxy`].
-    pub fn proxy(mut self, proxy: Url) -> Self {
-        self.http = self.http.proxy(proxy);
-        self
-    }
-
-    /// All HTTP settings at once (timeouts, proxy, extra CAs), replacing
-    /// those set before; the setters above change single ones. The user
-    /// agent is always the one of [`DefenderClientBuilder::user_agent`].
-    /// Default [`HttpSettings::new`].
-    pub fn http(mut self, http: HttpSettings) -> Self {
-        self.http = http;
-        self
-    }
+    crate::transport::http_setters!("the Defender and Graph API calls", "new");
 
     /// Trusts the CA certificates of this PEM bundle as well as the
-    /// built-in roots. TLS verification itself is always on. Default: none.
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http = self.http.add_root_certificate_pem(pem);
-        self
+    /// built-in roots: the same as `extra_ca_pem`. Default: none.
+    pub fn add_root_certificate_pem(self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_ca_pem(pem)
     }
 
     /// The `User-Agent`, which Microsoft asks partners to set as

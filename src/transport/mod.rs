@@ -16,6 +16,7 @@
 //! own TLS settings.)
 
 mod api_error;
+mod setters;
 mod settings;
 mod transport_error;
 
@@ -24,6 +25,7 @@ pub use settings::{HttpSettings, Proxy};
 pub use transport_error::{TransportError, TransportKind};
 
 pub(crate) use api_error::clip;
+pub(crate) use setters::http_setters;
 
 /// The request header naming the tenant a Defender or Graph call is made
 /// for (the tenant id or domain the caller configured). The APIs ignore it;

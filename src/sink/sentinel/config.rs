@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use url::Url;
 
@@ -91,42 +90,7 @@ impl SentinelBuilder {
         self.row = self.row.portal_base(base);
         self
     }
-    /// Timeout of one request. Default 60 s. A forward onto
-    /// [`HttpSettings::timeout`].
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http = self.http.timeout(timeout);
-        self
-    }
-    /// Trusts this CA (PEM) besides the web PKI roots (for a TLS-inspecting
-    /// proxy). Each call adds one. A forward onto
-    /// [`HttpSettings::add_root_certificate_pem`].
-    pub fn extra_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http = self.http.add_root_certificate_pem(pem);
-        self
-    }
-    /// **Turns TLS certificate verification off**, exposing the bearer
-    /// token to anyone on the path. Lab use only; logs a warning.
-    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.http = self.http.danger_accept_invalid_certs(accept);
-        self
-    }
-    /// Sends this sink's requests through this HTTP(S) proxy. Default:
-    /// none, and `HTTPS_PROXY` and the like are ignored (for them, pass
-    /// [`Proxy::Environment`](crate::transport::Proxy::Environment) to
-    /// [`HttpSettings::proxy_mode`] and the settings to `http`). A forward
-    /// onto [`HttpSettings::proxy`].
-    pub fn proxy(mut self, proxy: Url) -> Self {
-        self.http = self.http.proxy(proxy);
-        self
-    }
-    /// All HTTP settings at once (timeouts, proxy, extra CAs, TLS
-    /// checking), replacing those set before; the setters above change
-    /// single ones. Default [`HttpSettings::for_uploads`] (60 s per
-    /// request). The client is named `sentinel` in warnings and errors.
-    pub fn http(mut self, http: HttpSettings) -> Self {
-        self.http = http;
-        self
-    }
+    crate::transport::http_setters!("the rows sent to the Logs Ingestion API", "for_uploads");
 
     /// Checks the settings and builds the sink.
     pub fn build(self) -> Result<SentinelSink, Error> {
