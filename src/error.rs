@@ -65,6 +65,22 @@ pub enum Error {
     /// failure. Never holds a URL query string.
     #[error(transparent)]
     Transport(Box<TransportError>),
+    /// A token for `tenant` was issued by another tenant (its `tid` claim),
+    /// so nothing is fetched with it: the tenant's domain may have moved
+    /// to another owner, or a token provider served one tenant's token for
+    /// another.
+    #[error(
+        "tenant {tenant}: the token was issued by tenant {token_tenant}, not by the pinned tenant {expected}; \
+         nothing is fetched for it (has the domain changed owner, or does a token provider serve another tenant's token?)"
+    )]
+    WrongTenant {
+        /// The tenant as configured (a GUID or a domain).
+        tenant: TenantId,
+        /// The tenant GUID it is pinned to.
+        expected: String,
+        /// The `tid` claim of the token that was refused.
+        token_tenant: String,
+    },
 }
 
 impl Error {
@@ -75,7 +91,8 @@ impl Error {
             | Error::Page(_)
             | Error::MalformedAlert(_)
             | Error::Checkpoint { .. }
-            | Error::Protocol(_) => false,
+            | Error::Protocol(_)
+            | Error::WrongTenant { .. } => false,
             Error::Sink(e) => e.is_retryable(),
             Error::Io { source, .. } => matches!(
                 source.kind(),
@@ -112,6 +129,7 @@ impl Error {
             Error::Entra(e) => Some(e.tenant()),
             Error::Api(e) => e.tenant(),
             Error::Transport(e) => e.tenant(),
+            Error::WrongTenant { tenant, .. } => Some(tenant),
             _ => None,
         }
     }

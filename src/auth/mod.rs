@@ -79,6 +79,14 @@ impl AccessToken {
         self.expires_at
     }
 
+    /// The token's `tid` claim (the tenant that issued it), when the token
+    /// is a JWT that carries one.
+    pub fn tenant_claim(&self) -> Option<String> {
+        claims::TokenClaims::decode(self.token.expose())
+            .ok()
+            .and_then(|claims| claims.tenant_id)
+    }
+
     /// True when the token expires within `margin` of `now`.
     pub fn expires_within(&self, now: DateTime<Utc>, margin: chrono::Duration) -> bool {
         self.expires_at - margin <= now

@@ -12,6 +12,12 @@ use crate::tenant::TenantId;
 
 /// Routes each tenant to its own provider, with an optional fallback.
 ///
+/// The fallback serves every tenant not named, so it must be able to mint
+/// a token *for* the tenant asked (a multi-tenant app credential does); a
+/// token from another tenant is refused by the
+/// [`DefenderClient`](crate::client::DefenderClient) with
+/// [`Error::WrongTenant`](crate::Error::WrongTenant).
+///
 /// Most MSSPs use one multi-tenant app for every customer, so one provider
 /// serves all tenants. When some customers use their own app registration
 /// (or a separate secret), map those tenants here.

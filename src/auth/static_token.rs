@@ -13,6 +13,11 @@ use crate::tenant::TenantId;
 /// Hands out the same token for every tenant and scope, valid for an hour
 /// from each call. Counts calls and invalidations, which tests assert on.
 ///
+/// One token for every tenant is only right for tests and single-tenant
+/// tools: the [`DefenderClient`](crate::client::DefenderClient) refuses a JWT
+/// whose `tid` is not the tenant a request is for
+/// ([`Error::WrongTenant`](crate::Error::WrongTenant)).
+///
 /// ```
 /// # async fn run() -> defender_siem::Result<()> {
 /// use defender_siem::auth::{StaticTokenProvider, TokenProvider};

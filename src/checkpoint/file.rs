@@ -54,6 +54,9 @@ struct CheckpointFile {
     sink: String,
     watermark: Option<Timestamp>,
     seen: SeenWindow,
+    /// Added in 0.2 (so optional): the tenant GUID a domain is pinned to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pinned_tenant: Option<String>,
 }
 
 impl FileCheckpointStore {
@@ -104,6 +107,7 @@ impl CheckpointStore for FileCheckpointStore {
             sink: key.sink().to_owned(),
             watermark: checkpoint.watermark,
             seen: checkpoint.seen.clone(),
+            pinned_tenant: checkpoint.pinned_tenant.clone(),
         };
         let bytes = serde_json::to_vec_pretty(&file).map_err(|e| Error::Checkpoint {
             key: key.to_string(),
@@ -168,6 +172,7 @@ fn read_checkpoint(path: &Path, key: &CheckpointKey) -> Result<Option<Checkpoint
     Ok(Some(Checkpoint {
         watermark: file.watermark,
         seen: file.seen,
+        pinned_tenant: file.pinned_tenant,
     }))
 }
 

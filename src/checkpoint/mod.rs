@@ -84,6 +84,9 @@ pub struct Checkpoint {
     pub watermark: Option<Timestamp>,
     /// Versions delivered inside the overlap window.
     pub seen: SeenWindow,
+    /// The tenant GUID a tenant configured by domain was pinned to when it
+    /// was first polled: every later token and alert must carry it.
+    pub pinned_tenant: Option<String>,
 }
 
 impl Checkpoint {

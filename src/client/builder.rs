@@ -163,6 +163,7 @@ impl DefenderClientBuilder {
             graph_budget: RateBudgets::new(self.graph_rate_limits),
             user_agent: self.user_agent,
             page_size: self.page_size,
+            pins: Default::default(),
         }))
     }
 }

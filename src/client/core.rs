@@ -62,6 +62,7 @@ pub(crate) struct Inner {
     pub(crate) graph_budget: RateBudgets,
     pub(crate) user_agent: String,
     pub(crate) page_size: u32,
+    pub(crate) pins: super::pin::TenantPins,
 }
 
 impl DefenderClient {

@@ -34,6 +34,7 @@ mod core;
 mod filter;
 mod graph;
 mod paging;
+mod pin;
 mod rate;
 mod request;
 

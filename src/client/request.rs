@@ -81,6 +81,7 @@ impl Inner {
         loop {
             budget.acquire(tenant).await;
             let token = self.tokens.token(tenant, &scope).await?;
+            self.pins.check(tenant, &token)?;
             let mut request = self
                 .http
                 .get(url.clone())

@@ -111,15 +111,23 @@ impl Inner {
             tenant: tenant.clone(),
             fetched: 0,
             malformed: 0,
+            foreign_tenant: 0,
             error: None,
             interrupted: false,
             sinks: Vec::new(),
         };
         let complete = match runs.iter().map(|r| r.from).min() {
-            Some(since) => {
-                self.fetch_and_deliver(&tenant, since, &mut runs, &mut report)
-                    .await
-            }
+            Some(since) => match self.pin_runs(&tenant, &mut runs).await {
+                Ok(pin) => {
+                    self.fetch_and_deliver(&tenant, since, pin.as_deref(), &mut runs, &mut report)
+                        .await
+                }
+                Err(e) => {
+                    error!(error = %e, "tenant refused; nothing is fetched for it");
+                    report.error = Some(StatusError::from_error(&e, Utc::now()));
+                    false
+                }
+            },
             None => false,
         };
         let now = Utc::now();
@@ -162,12 +170,35 @@ impl Inner {
         report
     }
 
+    /// Pins the tenant (see [`super::pin`]) and saves the checkpoints of a
+    /// domain pinned just now, so the pin holds from this poll on.
+    async fn pin_runs(
+        &self,
+        tenant: &TenantInfo,
+        runs: &mut [SinkRun],
+    ) -> Result<Option<String>, Error> {
+        let unpinned: Vec<bool> = runs
+            .iter()
+            .map(|r| r.checkpoint.pinned_tenant.is_none())
+            .collect();
+        let pin = self
+            .tenant_pin(tenant, runs.iter_mut().map(|r| &mut r.checkpoint))
+            .await?;
+        for (run, was_unpinned) in runs.iter_mut().zip(unpinned) {
+            if was_unpinned && run.checkpoint.pinned_tenant.is_some() {
+                self.store.save(&run.key, &run.checkpoint).await?;
+            }
+        }
+        Ok(pin)
+    }
+
     /// Streams the tenant's alerts and delivers them batch by batch.
     /// Returns true when the whole result set was read.
     async fn fetch_and_deliver(
         &self,
         tenant: &Arc<TenantInfo>,
         since: Timestamp,
+        pin: Option<&str>,
         runs: &mut [SinkRun],
         report: &mut TenantReport,
     ) -> bool {
@@ -192,6 +223,16 @@ impl Inner {
             match item {
                 Some(Ok(parsed)) => {
                     report.fetched += 1;
+                    if let Some(other) = super::pin::foreign_tenant(&parsed.alert, pin) {
+                        report.foreign_tenant += 1;
+                        error!(
+                            id = parsed.alert_id(),
+                            alert_tenant = other,
+                            pinned = pin.unwrap_or_default(),
+                            "alert names another tenant; set aside, not delivered under this tenant's name"
+                        );
+                        continue;
+                    }
                     batch.push(AlertRecord::new(tenant.clone(), parsed));
                     if batch.len() >= settings.batch_size {
                         self.deliver(runs, &batch).await;

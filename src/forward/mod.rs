@@ -60,6 +60,7 @@
 
 mod builder;
 mod cycle;
+mod pin;
 mod source;
 mod status;
 
@@ -80,7 +81,7 @@ use crate::sink::{AlertSink, Breaker};
 use crate::tenant::{TenantId, TenantInfo};
 
 pub use builder::ForwarderBuilder;
-pub use source::{AlertSource, SourceStream};
+pub use source::{AlertSource, SourceStream, TenantFuture};
 pub use status::{CycleReport, SinkReport, SinkStatus, StatusError, TenantReport, TenantStatus};
 
 type MalformedHook = Arc<dyn Fn(&TenantInfo, &MalformedAlert) + Send + Sync>;
@@ -258,6 +259,7 @@ impl Inner {
         status.last_poll = Some(now);
         status.fetched += report.fetched;
         status.malformed += report.malformed;
+        status.foreign_tenant += report.foreign_tenant;
         status.last_error = report.error.clone();
         for run in runs {
             let entry = status.sinks.entry(run.name.to_owned()).or_default();

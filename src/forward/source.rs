@@ -1,6 +1,7 @@
 //! [`AlertSource`]: where the forwarder gets alerts from.
 
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 
 use futures_util::Stream;
@@ -15,6 +16,9 @@ use crate::tenant::TenantId;
 /// error ends the tenant's poll.
 pub type SourceStream<'a> = Pin<Box<dyn Stream<Item = Result<ParsedAlert<Alert>>> + Send + 'a>>;
 
+/// The tenant GUID a source's token names (see [`AlertSource::token_tenant`]).
+pub type TenantFuture<'a> = Pin<Box<dyn Future<Output = Result<Option<String>>> + Send + 'a>>;
+
 /// Something the forwarder can poll: the [`DefenderClient`] in production,
 /// anything else in tests or for other APIs.
 pub trait AlertSource: Send + Sync + fmt::Debug {
@@ -26,6 +30,22 @@ pub trait AlertSource: Send + Sync + fmt::Debug {
         since: Timestamp,
         page_size: u32,
     ) -> SourceStream<'a>;
+
+    /// The tenant GUID (`tid` claim) of the token this source would use for
+    /// `tenant`, or `None` when it cannot tell (the default). The forwarder
+    /// pins a tenant configured by domain to it on first start and fails a
+    /// tenant whose token names another tenant than its pin.
+    fn token_tenant<'a>(&'a self, tenant: &'a TenantId) -> TenantFuture<'a> {
+        let _ = tenant;
+        Box::pin(async { Ok(None) })
+    }
+
+    /// Tells the source which GUID `tenant` is pinned to, so it can check
+    /// every token it uses (the default does nothing).
+    fn pin_tenant(&self, tenant: &TenantId, guid: &str) -> Result<()> {
+        let _ = (tenant, guid);
+        Ok(())
+    }
 }
 
 impl AlertSource for DefenderClient {
@@ -40,5 +60,13 @@ impl AlertSource for DefenderClient {
             .expand_evidence()
             .top(page_size)
             .stream()
+    }
+
+    fn token_tenant<'a>(&'a self, tenant: &'a TenantId) -> TenantFuture<'a> {
+        Box::pin(self.token_tenant_id(tenant))
+    }
+
+    fn pin_tenant(&self, tenant: &TenantId, guid: &str) -> Result<()> {
+        DefenderClient::pin_tenant(self, tenant, guid)
     }
 }

@@ -93,6 +93,9 @@ pub struct TenantStatus {
     pub fetched: u64,
     /// Alerts that could not be read and were set aside.
     pub malformed: u64,
+    /// Alerts set aside because they name another tenant than the pinned
+    /// one (never delivered under this tenant's name).
+    pub foreign_tenant: u64,
     /// The last fetch error (token, throttling, API), cleared by a clean poll.
     pub last_error: Option<StatusError>,
     /// Per sink name.
@@ -106,6 +109,7 @@ impl TenantStatus {
             last_poll: None,
             fetched: 0,
             malformed: 0,
+            foreign_tenant: 0,
             last_error: None,
             sinks: BTreeMap::new(),
         }
@@ -198,6 +202,10 @@ pub struct TenantReport {
     pub fetched: u64,
     /// Alerts set aside because they could not be read.
     pub malformed: u64,
+    /// Alerts set aside because their `aadTenantId` names another tenant
+    /// than the one this tenant is pinned to; never delivered. A poll with
+    /// any is not a success.
+    pub foreign_tenant: u64,
     /// The error that ended the poll early, if any.
     pub error: Option<StatusError>,
     /// Shutdown cut this poll short: what was acknowledged is kept, the
@@ -211,7 +219,10 @@ impl TenantReport {
     /// True when the fetch and every sink succeeded and shutdown did not
     /// cut the poll short.
     pub fn is_success(&self) -> bool {
-        !self.interrupted && self.error.is_none() && self.sinks.iter().all(|s| s.error.is_none())
+        !self.interrupted
+            && self.error.is_none()
+            && self.foreign_tenant == 0
+            && self.sinks.iter().all(|s| s.error.is_none())
     }
 }
 
@@ -224,6 +235,13 @@ impl std::fmt::Display for TenantReport {
         )?;
         if self.malformed > 0 {
             write!(f, ", {} malformed", self.malformed)?;
+        }
+        if self.foreign_tenant > 0 {
+            write!(
+                f,
+                ", {} set aside naming another tenant (not delivered)",
+                self.foreign_tenant
+            )?;
         }
         if self.interrupted {
             f.write_str(", interrupted by shutdown")?;

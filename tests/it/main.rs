@@ -25,6 +25,7 @@ mod forwarder_chaos;
 mod forwarder_delivery;
 mod forwarder_simulator;
 mod forwarder_sink_outage;
+mod forwarder_tenant_pin;
 mod fuzz_regressions;
 mod models_hard_cases;
 mod proptest_checkpoint;
