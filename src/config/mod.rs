@@ -93,7 +93,7 @@ pub(crate) use sink::read_pem;
 #[cfg(test)]
 pub(crate) use sink::testing;
 pub(crate) use sink::{SinkAt, SinkContext, SinkSettings};
-pub(crate) use text::Text;
+pub(crate) use text::{SecretText, Text};
 
 /// A checked forwarder configuration.
 #[derive(Debug, Clone)]
@@ -108,7 +108,7 @@ pub struct ForwarderConfig {
 }
 
 /// `[defaults]`: settings for every tenant.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Defaults {
     /// `cloud`: `public` (default), `gcc`, `gcc-high` or `dod`.
@@ -142,6 +142,46 @@ pub struct Defaults {
     pub proxy: Proxy,
     /// `no_proxy`: hosts reached directly although `proxy` is a URL.
     pub no_proxy: Vec<String>,
+    /// `allow_plain_http`, default false: accept plain `http://` to hosts
+    /// other than loopback in `authority_host`, `api_base` and the Splunk
+    /// HEC and Sentinel endpoints, so that credentials and alerts cross the
+    /// network in clear (a warning is logged for each such host). Only for
+    /// a test rig.
+    pub allow_plain_http: bool,
+}
+
+/// A URL as `Debug` shows it: `scheme://host:port/path`, never user info
+/// or a query string (either may hold a secret).
+pub(crate) fn shown_url(url: &Url) -> String {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!(
+        "{}://{}{port}{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.path()
+    )
+}
+
+impl std::fmt::Debug for Defaults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Defaults")
+            .field("cloud", &self.cloud)
+            .field("authority_host", &self.authority_host.as_ref().map(shown_url))
+            .field("api_base", &self.api_base.as_ref().map(shown_url))
+            .field("ca_cert", &self.ca_cert)
+            .field("poll_interval", &self.poll_interval)
+            .field("overlap", &self.overlap)
+            .field("page_size", &self.page_size)
+            .field("batch_size", &self.batch_size)
+            .field("tenant_concurrency", &self.tenant_concurrency)
+            .field("checkpoint_dir", &self.checkpoint_dir)
+            .field("since", &self.since)
+            .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy)
+            .field("no_proxy", &self.no_proxy)
+            .field("allow_plain_http", &self.allow_plain_http)
+            .finish()
+    }
 }
 
 /// One `[[tenants]]` entry.
