@@ -45,12 +45,9 @@ struct Wire {
 /// i64; anything else is `None`.
 fn epoch_seconds(value: Option<&Value>) -> Option<i64> {
     let value = value?;
-    value.as_i64().or_else(|| {
-        value
-            .as_f64()
-            .filter(|f| f.is_finite())
-            .map(|f| f as i64)
-    })
+    value
+        .as_i64()
+        .or_else(|| value.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
 }
 
 impl TokenClaims {

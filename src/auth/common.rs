@@ -133,7 +133,10 @@ mod tests {
         assert!(common.token_url(&t, true).is_ok());
         common.authority = Url::parse("http://login.example").unwrap();
         let e = common.token_url(&t, true).unwrap_err().to_string();
-        assert!(e.contains("(with_endpoints): `http://login.example`"), "{e}");
+        assert!(
+            e.contains("(with_endpoints): `http://login.example`"),
+            "{e}"
+        );
         common.allow_plain_http = true;
         assert!(common.token_url(&t, true).is_ok());
         common.allow_plain_http = false;

@@ -257,7 +257,9 @@ mod tests {
         assert!(with_api("http://127.0.0.1:8080", false).is_ok());
         assert!(with_api("http://localhost", false).is_ok());
         assert!(with_api("https://api.example.com", false).is_ok());
-        let e = with_api("http://api.example.com", false).unwrap_err().to_string();
+        let e = with_api("http://api.example.com", false)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("the Defender API URL (endpoints): `http://api.example.com`"),
             "{e}"

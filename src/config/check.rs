@@ -130,11 +130,13 @@ pub(super) fn check(text: &str, origin: &str) -> Result<ForwarderConfig> {
 
 /// A line of the file fit to quote in an error. A line that may hold a
 /// secret (it mentions a secret key anywhere, in any spelling: quoted,
-/// upper case, inside an inline table) is cut to its key: `key = …`.
+/// upper case, inside an inline table; or a URL with user info) is cut to
+/// its key: `key = …`.
 fn redact_line(line: &str) -> String {
-    const SECRET_WORDS: [&str; 4] = ["secret", "token", "password", "credential"];
+    const SECRET_WORDS: [&str; 5] = ["secret", "token", "password", "credential", "proxy"];
     let lower = line.to_ascii_lowercase();
-    if SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+    let url_with_userinfo = lower.contains("://") && lower.contains('@');
+    if url_with_userinfo || SECRET_WORDS.iter().any(|w| lower.contains(w)) {
         return match line.split_once('=') {
             Some((key, _)) => format!("{} = …", key.trim().chars().take(60).collect::<String>()),
             None => "…".to_owned(),

@@ -34,7 +34,8 @@ pub(crate) struct RawDefaults {
     pub(crate) user_agent: Option<Text>,
     pub(crate) client_id: Option<Text>,
     pub(crate) client_secret: Option<SecretText>,
-    pub(crate) proxy: Option<Spanned<Text>>,
+    // May hold the proxy's `user:password@`.
+    pub(crate) proxy: Option<Spanned<SecretText>>,
     pub(crate) no_proxy: Option<Spanned<Vec<Text>>>,
     pub(crate) allow_plain_http: Option<bool>,
 }

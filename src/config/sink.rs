@@ -281,10 +281,12 @@ pub(crate) fn read_pem(path: &Path) -> Result<Vec<u8>> {
 /// in a URL, which is printed). The message never repeats the URL.
 pub(super) fn plain_url(url: &Url) -> std::result::Result<(), String> {
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("must not hold a user name or password (`user:password@`): they would \
+        return Err(
+            "must not hold a user name or password (`user:password@`): they would \
              not be used; credentials have their own keys (for e-mail, `username` and \
              `password`)"
-            .to_owned());
+                .to_owned(),
+        );
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err("must not have a query string (`?…`) or fragment (`#…`)".to_owned());

@@ -246,7 +246,11 @@ mod tests {
             with_lookup(std::rc::Rc::new(env), || SecretText::deserialize(d))
         };
         assert_eq!(read("${HEC_TOKEN}").unwrap().0, "s3cr3t");
-        for raw in ["hunter2${oops here}", "hunter2${unclosed", "hunter2${MISSING}x"] {
+        for raw in [
+            "hunter2${oops here}",
+            "hunter2${unclosed",
+            "hunter2${MISSING}x",
+        ] {
             let e = read(raw).unwrap_err().to_string();
             assert!(!e.contains("hunter2") && !e.contains("oops"), "{e}");
             assert!(!e.contains("MISSING") && !e.contains("unclosed"), "{e}");
@@ -256,7 +260,10 @@ mod tests {
         assert!(e.contains("`MISSING` is not set"), "{e}");
         let number: serde::de::value::I64Deserializer<ValueError> = 1234567i64.into_deserializer();
         let e = SecretText::deserialize(number).unwrap_err().to_string();
-        assert!(!e.contains("1234567") && e.contains("must be a string"), "{e}");
+        assert!(
+            !e.contains("1234567") && e.contains("must be a string"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -317,7 +317,11 @@ mod tests {
             "1e300",
             "Fri, 31 Dec 9999 23:59:59 GMT",
         ] {
-            assert_eq!(parse_retry_after(huge, now), Some(MAX_RETRY_AFTER), "{huge}");
+            assert_eq!(
+                parse_retry_after(huge, now),
+                Some(MAX_RETRY_AFTER),
+                "{huge}"
+            );
         }
         for unusable in ["inf", "NaN", "-1e300", "Mon, 01 Jan 0001 00:00:00 GMT"] {
             assert_eq!(parse_retry_after(unusable, now), None, "{unusable}");

@@ -41,7 +41,8 @@ fn warnings_of<R>(f: impl FnOnce() -> R) -> (R, String) {
 
 const SECRET: &str = "s3cr3t-from-the-vault";
 
-const TENANT: &str = "[[tenants]]\nid = \"t1.example\"\nclient_id = \"c\"\nclient_secret = \"${SEC_TEST_SECRET}\"\n";
+const TENANT: &str =
+    "[[tenants]]\nid = \"t1.example\"\nclient_id = \"c\"\nclient_secret = \"${SEC_TEST_SECRET}\"\n";
 
 fn parse(text: &str) -> Result<ForwarderConfig, Error> {
     ForwarderConfig::parse_with_lookup(text, "f.toml", |name| {
@@ -161,7 +162,10 @@ fn smtp_credentials_in_the_url_point_to_the_username_and_password_keys() {
          [[sinks.rules]]\nname = \"r\"\nrecipients = [\"oncall@mssp.example\"]\n"
     );
     let e = error_of(&text);
-    assert!(e.contains("`sinks[0].smtp`: must not hold a user name or password"), "{e}");
+    assert!(
+        e.contains("`sinks[0].smtp`: must not hold a user name or password"),
+        "{e}"
+    );
     assert!(e.contains("`username` and `password`"), "{e}");
 }
 
@@ -174,12 +178,17 @@ fn debug_never_shows_url_passwords_or_query_strings() {
     );
     let mut config = parse(&text).unwrap();
     // The fields are public: whatever is put there, Debug hides it.
-    let planted = "https://bob:pw-planted@h.example:1/p?sig=q-planted".parse().unwrap();
+    let planted = "https://bob:pw-planted@h.example:1/p?sig=q-planted"
+        .parse()
+        .unwrap();
     config.defaults.api_base = Some(planted);
-    config.defaults.authority_host = Some("https://u:pw-planted@a.example/?q-planted".parse().unwrap());
+    config.defaults.authority_host =
+        Some("https://u:pw-planted@a.example/?q-planted".parse().unwrap());
     for sink in &mut config.sinks {
         match &mut sink.kind {
-            SinkKind::SplunkHec(s) => s.url = "https://u:pw-planted@s.example/?q-planted".parse().unwrap(),
+            SinkKind::SplunkHec(s) => {
+                s.url = "https://u:pw-planted@s.example/?q-planted".parse().unwrap()
+            }
             SinkKind::Sentinel(s) => {
                 s.endpoint = "https://u:pw-planted@d.example/?q-planted".parse().unwrap()
             }
@@ -208,7 +217,10 @@ fn errors_of_secret_keys_never_quote_the_value() {
                 "client_secret",
             ),
             (
-                format!("[defaults]\nclient_secret = \"{secret}\"\n[[tenants]]\nid = \"t1.example\"\nclient_id = \"c\"\n{}", hec("https://h")),
+                format!(
+                    "[defaults]\nclient_secret = \"{secret}\"\n[[tenants]]\nid = \"t1.example\"\nclient_id = \"c\"\n{}",
+                    hec("https://h")
+                ),
                 "client_secret",
             ),
             (
@@ -243,7 +255,17 @@ fn errors_of_secret_keys_never_quote_the_value() {
         "[[tenants]]\nid = \"t1.example\"\nclient_id = \"c\"\nclient_secret = 98765432\n{}",
         hec("https://h")
     ));
-    assert!(!e.contains("98765432") && e.contains("must be a string"), "{e}");
+    assert!(
+        !e.contains("98765432") && e.contains("must be a string"),
+        "{e}"
+    );
+    // The proxy URL may hold the proxy's password: same care.
+    let e = error_of(&format!(
+        "[defaults]\nproxy = \"http://bob:hunter2@${{bad ref}}:3128\"\n{TENANT}{}",
+        hec("https://h")
+    ));
+    assert!(!e.contains("hunter2") && !e.contains("bad ref"), "{e}");
+    assert!(e.contains("proxy"), "{e}");
     // A secret that is just a missing variable names the variable.
     let e = error_of(&format!(
         "[[tenants]]\nid = \"t1.example\"\nclient_id = \"c\"\nclient_secret = \"${{SEC_TEST_UNSET}}\"\n{}",
@@ -258,8 +280,13 @@ fn hec_and_sentinel_builders_refuse_plain_http_to_other_hosts() {
         .build()
         .unwrap_err()
         .to_string();
-    assert!(e.contains("splunk_hec: the endpoint (SplunkHecSink::builder): `http://splunk.example`"), "{e}");
-    SplunkHecSink::builder("http://127.0.0.1:8088", "tok").build().unwrap();
+    assert!(
+        e.contains("splunk_hec: the endpoint (SplunkHecSink::builder): `http://splunk.example`"),
+        "{e}"
+    );
+    SplunkHecSink::builder("http://127.0.0.1:8088", "tok")
+        .build()
+        .unwrap();
     let (built, logs) = warnings_of(|| {
         SplunkHecSink::builder("http://splunk.example:8088", "hec-tok-value")
             .allow_plain_http(true)
@@ -267,7 +294,9 @@ fn hec_and_sentinel_builders_refuse_plain_http_to_other_hosts() {
     });
     built.unwrap();
     assert!(
-        logs.contains("WARN") && logs.contains("plain http allowed") && logs.contains("splunk.example"),
+        logs.contains("WARN")
+            && logs.contains("plain http allowed")
+            && logs.contains("splunk.example"),
         "{logs:?}"
     );
     assert!(!logs.contains("hec-tok-value"), "{logs}");
@@ -284,8 +313,13 @@ fn hec_and_sentinel_builders_refuse_plain_http_to_other_hosts() {
         .build()
         .map(|_| ())
     };
-    let e = sentinel("http://dce.example", false).unwrap_err().to_string();
-    assert!(e.contains("sentinel: the endpoint (SentinelSink::builder): `http://dce.example`"), "{e}");
+    let e = sentinel("http://dce.example", false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("sentinel: the endpoint (SentinelSink::builder): `http://dce.example`"),
+        "{e}"
+    );
     sentinel("http://127.0.0.1:9", false).unwrap();
     sentinel("http://dce.example", true).unwrap();
 }
@@ -307,8 +341,13 @@ fn the_email_builder_refuses_a_plain_smtp_login_to_another_host() {
             .build()
             .map(|_| ())
     };
-    let e = sink("smtp+plain://mail.example:25").unwrap_err().to_string();
-    assert!(e.contains("`smtp+plain://mail.example` with a username and password"), "{e}");
+    let e = sink("smtp+plain://mail.example:25")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`smtp+plain://mail.example` with a username and password"),
+        "{e}"
+    );
     assert!(!e.contains("smtp-pw-value"), "{e}");
     sink("smtp+plain://127.0.0.1:2525").unwrap();
     sink("smtp://mail.example:587").unwrap();

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use defender_siem::Secret;
-use defender_siem::auth::{ClientSecretCredential, StaticTokenProvider, TokenProvider, TokenSource};
+use defender_siem::auth::{
+    ClientSecretCredential, StaticTokenProvider, TokenProvider, TokenSource,
+};
 use defender_siem::retry::RetryPolicy;
 use net::{CLIENT_ID, TENANT_A, alert, client, endpoints, page, tenant};
 use serde_json::{Value, json};
@@ -108,7 +110,10 @@ async fn unusable_expires_in_is_a_clear_error_naming_the_tenant_and_field() {
             .to_string();
         assert!(e.contains(why), "{value}: {e}");
         assert!(e.contains(TENANT_A), "{value}: {e}");
-        assert!(!e.contains("tok-hostile") && !e.contains("client-s3cr3t"), "{e}");
+        assert!(
+            !e.contains("tok-hostile") && !e.contains("client-s3cr3t"),
+            "{e}"
+        );
     }
 }
 
