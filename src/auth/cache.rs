@@ -186,7 +186,12 @@ impl<S: TokenSource> TokenProvider for CachedTokenProvider<S> {
             .to_std()
             .unwrap_or(Duration::ZERO);
         let margin = self.refresh_ahead.min(lifetime / 2);
-        let refresh_at = Instant::now() + (lifetime - margin);
+        let now = Instant::now();
+        // `expires_at` may be anything an AccessToken was built with: an
+        // Instant too far ahead saturates at an hour past the day cap.
+        let refresh_at = now
+            .checked_add(lifetime - margin)
+            .unwrap_or_else(|| now + Duration::from_secs(90_000));
         debug!(%tenant, scope, ?lifetime, "token cached");
         *slot.token.lock().unwrap_or_else(PoisonError::into_inner) = Some(Cached {
             token: token.clone(),

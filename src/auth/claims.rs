@@ -37,7 +37,17 @@ struct Wire {
     appid: Option<String>,
     azp: Option<String>,
     app_displayname: Option<String>,
-    exp: Option<i64>,
+    // Any JSON: a hostile `exp` (1e300, a string) is dropped, not fatal.
+    exp: Option<Value>,
+}
+
+/// `exp` as whole seconds: an integer, or a finite number saturated to
+/// i64; anything else is `None`.
+fn epoch_seconds(value: Option<&Value>) -> Option<i64> {
+    let value = value?;
+    value
+        .as_i64()
+        .or_else(|| value.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
 }
 
 impl TokenClaims {
@@ -73,7 +83,7 @@ impl TokenClaims {
             scopes: wire.scp,
             app_id: wire.appid.or(wire.azp),
             app_name: wire.app_displayname,
-            expires: wire.exp,
+            expires: epoch_seconds(wire.exp.as_ref()),
         })
     }
 }
@@ -92,5 +102,22 @@ mod tests {
         assert_eq!(claims.app_id.as_deref(), Some("app"));
         assert!(TokenClaims::decode("opaque-token").is_err());
         assert!(TokenClaims::decode("a.!!!.c").is_err());
+    }
+
+    #[test]
+    fn a_hostile_exp_is_saturated_or_dropped() {
+        for (exp, expected) in [
+            ("1700000000", Some(1_700_000_000)),
+            ("1e300", Some(i64::MAX)),
+            ("-1e300", Some(i64::MIN)),
+            ("18446744073709551615", Some(i64::MAX)),
+            ("\"soon\"", None),
+            ("{}", None),
+        ] {
+            let json = format!(r#"{{"tid":"t","exp":{exp}}}"#);
+            let claims = TokenClaims::from_json(json.as_bytes()).unwrap();
+            assert_eq!(claims.expires, expected, "{exp}");
+            assert_eq!(claims.tenant_id.as_deref(), Some("t"));
+        }
     }
 }

@@ -10,7 +10,7 @@ use crate::cloud::Endpoints;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::tenant::TenantId;
-use crate::transport::HttpSettings;
+use crate::transport::{HttpSettings, check_cleartext};
 
 /// Checks an application (client) id: non-empty, at most 128 characters of
 /// letters, digits, `-`, `.` and `_`.
@@ -36,6 +36,7 @@ pub(crate) struct Common {
     pub(crate) authority: Url,
     pub(crate) http: reqwest::Client,
     pub(crate) retry: RetryPolicy,
+    pub(crate) allow_plain_http: bool,
 }
 
 impl Common {
@@ -45,17 +46,27 @@ impl Common {
             authority: Endpoints::default().authority().clone(),
             http: HttpSettings::new().component("entra").build_client()?,
             retry: RetryPolicy::default(),
+            allow_plain_http: false,
         })
     }
 
+    /// The token URL, after the cleartext check of the authority: the
+    /// credential goes out only over https (or plain http to loopback, or
+    /// with `allow_plain_http`).
     pub(crate) fn token_url(&self, tenant: &TenantId, v2: bool) -> Result<Url> {
+        check_cleartext(
+            &self.authority,
+            "the credential's authority (with_endpoints)",
+            self.allow_plain_http,
+        )?;
         token_url(&self.authority, tenant, v2)
     }
 
     pub(crate) fn debug_fields(&self, d: &mut fmt::DebugStruct<'_, '_>) {
         d.field("client_id", &self.client_id)
             .field("authority", &self.authority.as_str())
-            .field("retry", &self.retry);
+            .field("retry", &self.retry)
+            .field("allow_plain_http", &self.allow_plain_http);
     }
 }
 
@@ -92,6 +103,16 @@ macro_rules! credential_setters {
                 self
             }
 
+            /// Sends the credential to an `http://` authority that is not
+            /// loopback (in clear: only for a test rig). Each token request
+            /// to such a host logs a warning. Default: off, and such an
+            /// authority fails every token request with an error naming it.
+            #[must_use]
+            pub fn allow_plain_http(mut self, allow: bool) -> Self {
+                self.common.allow_plain_http = allow;
+                self
+            }
+
             /// The app's client id.
             pub fn client_id(&self) -> &str {
                 &self.common.client_id
@@ -104,6 +125,24 @@ pub(crate) use credential_setters;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_authority_must_be_https_or_loopback() {
+        let t = TenantId::new("contoso.com").unwrap();
+        let mut common = Common::new("app").unwrap();
+        assert!(common.token_url(&t, true).is_ok());
+        common.authority = Url::parse("http://login.example").unwrap();
+        let e = common.token_url(&t, true).unwrap_err().to_string();
+        assert!(
+            e.contains("(with_endpoints): `http://login.example`"),
+            "{e}"
+        );
+        common.allow_plain_http = true;
+        assert!(common.token_url(&t, true).is_ok());
+        common.allow_plain_http = false;
+        common.authority = Url::parse("http://127.0.0.1:9/entra").unwrap();
+        assert!(common.token_url(&t, true).is_ok());
+    }
 
     #[test]
     fn client_ids() {

@@ -89,7 +89,11 @@ impl AccessToken {
 
     /// True when the token expires within `margin` of `now`.
     pub fn expires_within(&self, now: DateTime<Utc>, margin: chrono::Duration) -> bool {
-        self.expires_at - margin <= now
+        // Saturating: a token built with an extreme `expires_at` (or margin)
+        // must not overflow chrono's range.
+        self.expires_at
+            .checked_sub_signed(margin)
+            .is_none_or(|refresh_at| refresh_at <= now)
     }
 }
 

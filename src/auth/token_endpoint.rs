@@ -5,7 +5,7 @@ use tracing::debug;
 use url::Url;
 
 use super::entra_error::EntraError;
-use super::token_response::{TokenGrant, parse_grant};
+use super::token_response::{GrantProblem, TokenGrant, parse_grant};
 use crate::error::{Error, Result};
 use crate::retry::{Attempt, Failure, RetryPolicy, parse_retry_after};
 use crate::tenant::TenantId;
@@ -123,11 +123,15 @@ async fn attempt_once(
         .and_then(|v| parse_retry_after(v, Utc::now()));
     let body = response.bytes().await.map_err(transport)?;
     if (200..300).contains(&status) {
-        return parse_grant(&body, Utc::now()).ok_or_else(|| {
-            AttemptError::Fatal(Error::Config(format!(
+        return parse_grant(&body, Utc::now()).map_err(|problem| match problem {
+            GrantProblem::NoToken => AttemptError::Fatal(Error::Config(format!(
                 "the token endpoint for tenant {tenant} answered {status} without an access \
                  token; is the authority URL right?"
-            )))
+            ))),
+            GrantProblem::Lifetime(why) => AttemptError::Fatal(Error::Protocol(format!(
+                "the token endpoint for tenant {tenant} answered {status} with a token that \
+                 cannot be used: {why}"
+            ))),
         });
     }
     Err(AttemptError::Entra(

@@ -103,16 +103,24 @@ impl Checkpoint {
     /// starts there, so older versions cannot come back.
     pub fn prune(&mut self, overlap: chrono::Duration) {
         if let Some(watermark) = self.watermark {
-            self.seen
-                .forget_before(Timestamp::from_datetime(watermark.as_datetime() - overlap));
+            self.seen.forget_before(before(watermark, overlap));
         }
     }
 
     /// The lower bound of the next query: `watermark − overlap`.
     pub fn query_from(&self, overlap: chrono::Duration) -> Option<Timestamp> {
-        self.watermark
-            .map(|w| Timestamp::from_datetime(w.as_datetime() - overlap))
+        self.watermark.map(|w| before(w, overlap))
     }
+}
+
+/// `at − overlap`, saturating at chrono's earliest instant (an overlap of
+/// millions of years must not panic).
+fn before(at: Timestamp, overlap: chrono::Duration) -> Timestamp {
+    Timestamp::from_datetime(
+        at.as_datetime()
+            .checked_sub_signed(overlap)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC),
+    )
 }
 
 /// Where checkpoints are kept.
@@ -171,5 +179,16 @@ mod tests {
         assert!(cp.seen.contains("a", ts("2026-11-01T10:00:00Z")));
         assert!(!cp.seen.contains("b", ts("2026-11-01T09:00:00Z")));
         assert!(cp.seen.contains("a", ts("2026-11-01T10:05:00Z")));
+    }
+
+    #[test]
+    fn an_enormous_overlap_saturates_instead_of_panicking() {
+        let mut cp = Checkpoint::default();
+        assert!(cp.record("a", ts("0001-01-01T00:00:00Z")));
+        let forever = chrono::Duration::seconds(i64::MAX / 1_000);
+        let from = cp.query_from(forever).unwrap();
+        assert!(from.as_datetime() < ts("0001-01-01T00:00:00Z").as_datetime());
+        cp.prune(forever);
+        assert!(cp.seen.contains("a", ts("0001-01-01T00:00:00Z")));
     }
 }

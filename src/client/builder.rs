@@ -4,15 +4,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use url::Url;
-
 use super::core::{DefenderClient, Inner};
 use super::rate::{RateBudgets, RateLimits};
 use crate::auth::TokenProvider;
 use crate::cloud::Endpoints;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
-use crate::transport::HttpSettings;
+use crate::transport::{HttpSettings, check_cleartext};
 
 /// Page size of [`super::AlertQuery::stream`] when the query sets no `$top`.
 pub const DEFAULT_PAGE_SIZE: u32 = 1_000;
@@ -52,6 +50,7 @@ pub struct DefenderClientBuilder {
     rate_limits: RateLimits,
     graph_rate_limits: RateLimits,
     page_size: u32,
+    allow_plain_http: bool,
 }
 
 impl DefenderClientBuilder {
@@ -68,6 +67,7 @@ impl DefenderClientBuilder {
             rate_limits: RateLimits::default(),
             graph_rate_limits: RateLimits::graph_default(),
             page_size: DEFAULT_PAGE_SIZE,
+            allow_plain_http: false,
         }
     }
 
@@ -79,7 +79,8 @@ impl DefenderClientBuilder {
     }
 
     /// The base URLs: a cloud, a region, or local overrides for tests and
-    /// the simulator. Plain `http` is accepted for loopback hosts only.
+    /// the simulator. Plain `http` is accepted for loopback hosts only
+    /// (unless [`DefenderClientBuilder::allow_plain_http`]).
     /// Default: the public cloud.
     pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
         self.endpoints = endpoints;
@@ -127,6 +128,15 @@ impl DefenderClientBuilder {
         self
     }
 
+    /// Accepts plain `http://` base URLs to hosts other than loopback, so
+    /// that the bearer token and the alerts cross the network in clear:
+    /// only for a test rig behind its own protection. `build` logs a
+    /// warning naming each such host. Default: off.
+    pub fn allow_plain_http(mut self, allow: bool) -> Self {
+        self.allow_plain_http = allow;
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<DefenderClient> {
         let tokens = self.tokens.ok_or_else(|| {
@@ -142,11 +152,11 @@ impl DefenderClientBuilder {
             )));
         }
         for (what, url) in [
-            ("authority", self.endpoints.authority()),
-            ("Defender API", self.endpoints.mde_api()),
-            ("Graph", self.endpoints.graph()),
+            ("the authority URL (endpoints)", self.endpoints.authority()),
+            ("the Defender API URL (endpoints)", self.endpoints.mde_api()),
+            ("the Graph URL (endpoints)", self.endpoints.graph()),
         ] {
-            check_base_url(what, url)?;
+            check_cleartext(url, what, self.allow_plain_http)?;
         }
         let http = self
             .http
@@ -195,25 +205,6 @@ pub(crate) fn check_user_agent(ua: &str) -> Result<()> {
     }
 }
 
-/// `https`, or `http` to a loopback host (tests, a local simulator).
-fn check_base_url(what: &str, url: &Url) -> Result<()> {
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err(Error::Config(format!(
-            "the {what} URL `{}://{}` must be https (plain http only to a loopback host)",
-            url.scheme(),
-            url.host_str().unwrap_or("")
-        ))),
-    }
-}
-
 impl fmt::Debug for DefenderClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DefenderClientBuilder")
@@ -225,6 +216,7 @@ impl fmt::Debug for DefenderClientBuilder {
             .field("rate_limits", &self.rate_limits)
             .field("graph_rate_limits", &self.graph_rate_limits)
             .field("page_size", &self.page_size)
+            .field("allow_plain_http", &self.allow_plain_http)
             .finish()
     }
 }
@@ -232,6 +224,7 @@ impl fmt::Debug for DefenderClientBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use url::Url;
 
     #[test]
     fn user_agents() {
@@ -253,10 +246,25 @@ mod tests {
     }
 
     #[test]
-    fn plain_http_only_to_loopback() {
-        assert!(check_base_url("x", &Url::parse("http://127.0.0.1:8080").unwrap()).is_ok());
-        assert!(check_base_url("x", &Url::parse("http://localhost").unwrap()).is_ok());
-        assert!(check_base_url("x", &Url::parse("http://api.example.com").unwrap()).is_err());
-        assert!(check_base_url("x", &Url::parse("https://api.example.com").unwrap()).is_ok());
+    fn plain_http_only_to_loopback_unless_allowed() {
+        let with_api = |api: &str, allow: bool| {
+            DefenderClient::builder()
+                .token_provider(Arc::new(crate::auth::StaticTokenProvider::new("t")))
+                .endpoints(Endpoints::default().with_mde_api(Url::parse(api).unwrap()))
+                .allow_plain_http(allow)
+                .build()
+                .map(|_| ())
+        };
+        assert!(with_api("http://127.0.0.1:8080", false).is_ok());
+        assert!(with_api("http://localhost", false).is_ok());
+        assert!(with_api("https://api.example.com", false).is_ok());
+        let e = with_api("http://api.example.com", false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("the Defender API URL (endpoints): `http://api.example.com`"),
+            "{e}"
+        );
+        assert!(with_api("http://api.example.com", true).is_ok());
     }
 }

@@ -25,8 +25,9 @@
 //!   `target` ([`crate::Error::Api`]); a 401 drops the cached token and
 //!   retries once.
 //! * **Safety.** TLS verification is always on, redirects are never
-//!   followed, plain `http` is accepted only for loopback hosts, and no
-//!   error or log line holds a token or a query string.
+//!   followed, plain `http` is accepted only for loopback hosts (unless
+//!   `allow_plain_http`, which warns), the `Authorization` header is marked
+//!   sensitive, and no error or log line holds a token or a query string.
 
 mod alerts;
 mod builder;

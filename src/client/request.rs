@@ -85,7 +85,10 @@ impl Inner {
             let mut request = self
                 .http
                 .get(url.clone())
-                .header(AUTHORIZATION, format!("Bearer {}", token.secret().expose()))
+                .header(
+                    AUTHORIZATION,
+                    crate::transport::bearer_header(token.secret())?,
+                )
                 .header(ACCEPT, "application/json")
                 .header(TENANT_HEADER, tenant.as_str());
             if service == Service::Graph {

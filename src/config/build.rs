@@ -58,6 +58,7 @@ impl ForwarderConfig {
                             tenant.client_secret.clone(),
                         )?
                         .with_endpoints(&endpoints)
+                        .allow_plain_http(self.defaults.allow_plain_http)
                         .with_http_client(http_client.clone())
                         .cached(),
                     );
@@ -74,6 +75,7 @@ impl ForwarderConfig {
             .http(http)
             .user_agent(self.defaults.user_agent.clone())
             .page_size(self.defaults.page_size)
+            .allow_plain_http(self.defaults.allow_plain_http)
             .build()?;
 
         let mut builder = Forwarder::builder()
@@ -92,7 +94,13 @@ impl ForwarderConfig {
         }
         let sink_http = self.http_settings(HttpSettings::for_uploads());
         for sink in &self.sinks {
-            builder = builder.sink(build_sink(sink, &endpoints, &sink_http, &http_client)?);
+            builder = builder.sink(build_sink(
+                sink,
+                &endpoints,
+                &sink_http,
+                &http_client,
+                self.defaults.allow_plain_http,
+            )?);
         }
         builder.build()
     }
@@ -114,12 +122,14 @@ fn build_sink(
     endpoints: &Endpoints,
     http: &HttpSettings,
     entra: &reqwest::Client,
+    allow_plain_http: bool,
 ) -> Result<Arc<dyn AlertSink>> {
     let context = SinkContext {
         name: &config.name,
         endpoints,
         http,
         entra,
+        allow_plain_http,
     };
     let sink = config.kind.build(&context)?;
     Ok(with_filter(sink, &config.filter))

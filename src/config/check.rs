@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue};
 use url::Url;
 
 use super::raw::{RawDefaults, RawFile, RawFilter, RawTenant};
-use super::sink::sink_config;
+use super::sink::{plain_url, sink_config};
 use super::text::Text;
 use super::{Defaults, FilterConfig, ForwarderConfig, TenantConfig};
 use crate::cloud::Cloud;
@@ -108,7 +108,7 @@ pub(super) fn check(text: &str, origin: &str) -> Result<ForwarderConfig> {
     let mut sinks = Vec::new();
     let mut names = BTreeSet::new();
     for (i, sink) in entries.into_iter().enumerate() {
-        let sink = sink_config(&place, i, sink)?;
+        let sink = sink_config(&place, i, sink, defaults.0.allow_plain_http)?;
         if !names.insert(sink.name.clone()) {
             return Err(place.error(
                 sink.line,
@@ -130,11 +130,13 @@ pub(super) fn check(text: &str, origin: &str) -> Result<ForwarderConfig> {
 
 /// A line of the file fit to quote in an error. A line that may hold a
 /// secret (it mentions a secret key anywhere, in any spelling: quoted,
-/// upper case, inside an inline table) is cut to its key: `key = …`.
+/// upper case, inside an inline table; or a URL with user info) is cut to
+/// its key: `key = …`.
 fn redact_line(line: &str) -> String {
-    const SECRET_WORDS: [&str; 4] = ["secret", "token", "password", "credential"];
+    const SECRET_WORDS: [&str; 5] = ["secret", "token", "password", "credential", "proxy"];
     let lower = line.to_ascii_lowercase();
-    if SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+    let url_with_userinfo = lower.contains("://") && lower.contains('@');
+    if url_with_userinfo || SECRET_WORDS.iter().any(|w| lower.contains(w)) {
         return match line.split_once('=') {
             Some((key, _)) => format!("{} = …", key.trim().chars().take(60).collect::<String>()),
             None => "…".to_owned(),
@@ -160,12 +162,18 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
             .map_err(|e| place.error(line_at(c), "defaults.cloud", e))?,
         None => Cloud::Public,
     };
+    let allow_plain_http = raw.allow_plain_http.unwrap_or(false);
+    // A credential or a token is sent to each of these URLs.
     let url = |value: &Option<Spanned<Text>>, key: &str| -> Result<Option<Url>> {
         value
             .as_ref()
             .map(|v| {
-                Url::parse(&v.get_ref().0)
-                    .map_err(|e| place.error(line_at(v), key, format!("not a URL: {e}")))
+                let url = Url::parse(&v.get_ref().0)
+                    .map_err(|e| place.error(line_at(v), key, format!("not a URL: {e}")))?;
+                plain_url(&url).map_err(|m| place.error(line_at(v), key, m))?;
+                let setting = format!("{}:{}: `{key}`", place.origin, line_at(v));
+                crate::transport::check_cleartext(&url, &setting, allow_plain_http)?;
+                Ok(url)
             })
             .transpose()
     };
@@ -223,6 +231,7 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
         ),
         proxy,
         no_proxy,
+        allow_plain_http,
     };
     if defaults.poll_interval.is_zero() {
         return Err(Error::Config(format!(

@@ -11,6 +11,7 @@
 //! client_secret = "${DEFENDER_CLIENT_SECRET}"
 //! proxy = "http://proxy.mssp.example:3128"  # or "environment"; default none
 //! no_proxy = ["siem.mssp.internal"]         # reached directly
+//! # allow_plain_http = true  # only for a test rig: see below
 //!
 //! [[tenants]]
 //! id = "a839b112-1253-6432-9bf6-94542403f21c"
@@ -24,8 +25,38 @@
 //!
 //! `${NAME}` in any string is replaced by the environment variable `NAME`
 //! (`$${` writes a literal `${`). Every error names the file, the line and
-//! the key (and, in a `[[sinks]]` entry, the sink). The full key reference
-//! is in the README.
+//! the key (and, in a `[[sinks]]` entry, the sink); an error about a secret
+//! key (`client_secret`, `token`, `password`) never shows any part of its
+//! value. The full key reference is in the README.
+//!
+//! No credential in clear text: every URL a credential or token goes to
+//! (`authority_host`, `api_base`, a Splunk HEC `url`, a Sentinel
+//! `endpoint`) must be `https://`, or plain `http://` to a loopback host
+//! (`127.0.0.0/8`, `::1`, `localhost`), unless `[defaults]
+//! allow_plain_http = true`, which logs a warning for each such host. An
+//! e-mail sink's `smtp+plain://` with a `username`/`password` must go to
+//! a loopback host. No URL key may hold user info (`user:password@`) or a
+//! query string: credentials have their own keys. `Debug` shows URLs as
+//! `scheme://host:port/path` only.
+//!
+//! ```
+//! use defender_siem::config::ForwarderConfig;
+//!
+//! let text = |url: &str| format!(r#"
+//!     [[tenants]]
+//!     id = "contoso.onmicrosoft.com"
+//!     client_id = "app"
+//!     client_secret = "s"
+//!     [[sinks]]
+//!     name = "splunk"
+//!     type = "splunk_hec"
+//!     url = "{url}"
+//!     token = "t"
+//! "#);
+//! let e = ForwarderConfig::parse(&text("http://splunk.example:8088"), "f.toml").unwrap_err();
+//! assert!(e.to_string().contains("`sinks[0].url`: `http://splunk.example` would send"), "{e}");
+//! assert!(ForwarderConfig::parse(&text("http://127.0.0.1:8088"), "f.toml").is_ok());
+//! ```
 //!
 //! Every `[[sinks]]` entry has a `name`, a `type` and an optional `filter`;
 //! the other keys belong to the type and are read by its settings, which
@@ -93,7 +124,7 @@ pub(crate) use sink::read_pem;
 #[cfg(test)]
 pub(crate) use sink::testing;
 pub(crate) use sink::{SinkAt, SinkContext, SinkSettings};
-pub(crate) use text::Text;
+pub(crate) use text::{SecretText, Text};
 
 /// A checked forwarder configuration.
 #[derive(Debug, Clone)]
@@ -108,7 +139,7 @@ pub struct ForwarderConfig {
 }
 
 /// `[defaults]`: settings for every tenant.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Defaults {
     /// `cloud`: `public` (default), `gcc`, `gcc-high` or `dod`.
@@ -142,6 +173,49 @@ pub struct Defaults {
     pub proxy: Proxy,
     /// `no_proxy`: hosts reached directly although `proxy` is a URL.
     pub no_proxy: Vec<String>,
+    /// `allow_plain_http`, default false: accept plain `http://` to hosts
+    /// other than loopback in `authority_host`, `api_base` and the Splunk
+    /// HEC and Sentinel endpoints, so that credentials and alerts cross the
+    /// network in clear (a warning is logged for each such host). Only for
+    /// a test rig.
+    pub allow_plain_http: bool,
+}
+
+/// A URL as `Debug` shows it: `scheme://host:port/path`, never user info
+/// or a query string (either may hold a secret).
+pub(crate) fn shown_url(url: &Url) -> String {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!(
+        "{}://{}{port}{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.path()
+    )
+}
+
+impl std::fmt::Debug for Defaults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Defaults")
+            .field("cloud", &self.cloud)
+            .field(
+                "authority_host",
+                &self.authority_host.as_ref().map(shown_url),
+            )
+            .field("api_base", &self.api_base.as_ref().map(shown_url))
+            .field("ca_cert", &self.ca_cert)
+            .field("poll_interval", &self.poll_interval)
+            .field("overlap", &self.overlap)
+            .field("page_size", &self.page_size)
+            .field("batch_size", &self.batch_size)
+            .field("tenant_concurrency", &self.tenant_concurrency)
+            .field("checkpoint_dir", &self.checkpoint_dir)
+            .field("since", &self.since)
+            .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy)
+            .field("no_proxy", &self.no_proxy)
+            .field("allow_plain_http", &self.allow_plain_http)
+            .finish()
+    }
 }
 
 /// One `[[tenants]]` entry.

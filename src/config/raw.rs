@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::text::{Span, Text};
+use super::text::{SecretText, Span, Text};
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -33,9 +33,11 @@ pub(crate) struct RawDefaults {
     pub(crate) since: Option<Spanned<Text>>,
     pub(crate) user_agent: Option<Text>,
     pub(crate) client_id: Option<Text>,
-    pub(crate) client_secret: Option<Text>,
-    pub(crate) proxy: Option<Spanned<Text>>,
+    pub(crate) client_secret: Option<SecretText>,
+    // May hold the proxy's `user:password@`.
+    pub(crate) proxy: Option<Spanned<SecretText>>,
     pub(crate) no_proxy: Option<Spanned<Vec<Text>>>,
+    pub(crate) allow_plain_http: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,7 +46,7 @@ pub(crate) struct RawTenant {
     pub(crate) id: Spanned<Text>,
     pub(crate) name: Option<Text>,
     pub(crate) client_id: Option<Text>,
-    pub(crate) client_secret: Option<Text>,
+    pub(crate) client_secret: Option<SecretText>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -131,6 +131,8 @@ pub(crate) struct SinkAt<'a> {
     index: usize,
     name: &'a str,
     kind: &'a str,
+    /// `[defaults] allow_plain_http`.
+    allow_plain_http: bool,
 }
 
 impl fmt::Debug for SinkAt<'_> {
@@ -167,9 +169,26 @@ impl SinkAt<'_> {
         not(any(feature = "splunk", feature = "sentinel", feature = "email")),
         allow(dead_code)
     )]
+    /// Refuses user info and query strings (see [`plain_url`]).
     pub(crate) fn required_url(&self, value: Option<Text>, key: &str) -> Result<Url> {
         let value = self.required(value, key)?;
-        Url::parse(&value).map_err(|e| self.error(key, format!("not a URL: {e}")))
+        let url = Url::parse(&value).map_err(|e| self.error(key, format!("not a URL: {e}")))?;
+        plain_url(&url).map_err(|m| self.error(key, m))?;
+        Ok(url)
+    }
+
+    /// The URL of a key a credential is sent to: as [`SinkAt::required_url`],
+    /// and `https` (or plain `http` to loopback, or with `[defaults]
+    /// allow_plain_http = true`).
+    #[cfg_attr(not(any(feature = "splunk", feature = "sentinel")), allow(dead_code))]
+    pub(crate) fn required_credential_url(&self, value: Option<Text>, key: &str) -> Result<Url> {
+        let url = self.required_url(value, key)?;
+        let setting = format!(
+            "{}:{}: `sinks[{}].{key}`",
+            self.place.origin, self.line, self.index
+        );
+        crate::transport::check_cleartext(&url, &setting, self.allow_plain_http)?;
+        Ok(url)
     }
 
     /// One of `choices` in any case, lower-cased; the first when left out.
@@ -207,6 +226,9 @@ pub(crate) struct SinkContext<'a> {
     /// The Entra client of `[defaults]`, for sinks that fetch tokens.
     #[cfg_attr(not(feature = "sentinel"), allow(dead_code))]
     pub(super) entra: &'a reqwest::Client,
+    /// `[defaults] allow_plain_http`.
+    #[cfg_attr(not(any(feature = "splunk", feature = "sentinel")), allow(dead_code))]
+    pub(super) allow_plain_http: bool,
 }
 
 impl SinkContext<'_> {
@@ -235,6 +257,13 @@ impl SinkContext<'_> {
         self.entra.clone()
     }
 
+    /// `[defaults] allow_plain_http`: whether the HTTP sinks may use plain
+    /// `http://` to a host that is not loopback.
+    #[cfg_attr(not(any(feature = "splunk", feature = "sentinel")), allow(dead_code))]
+    pub(crate) fn allow_plain_http(&self) -> bool {
+        self.allow_plain_http
+    }
+
     /// `sink` under the sink's name.
     pub(crate) fn named<S: AlertSink + 'static>(&self, sink: S) -> Arc<dyn AlertSink> {
         Arc::new(Named::new(self.name, sink))
@@ -246,11 +275,32 @@ pub(crate) fn read_pem(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(format!("cannot read CA file {}", path.display()), e))
 }
 
-/// Checks the `i`th `[[sinks]]` entry.
+/// Refuses what a URL key must not hold: user info (`user:password@`,
+/// which would be ignored or sent where it should not: credentials have
+/// their own keys) and a query string or fragment (a secret would be kept
+/// in a URL, which is printed). The message never repeats the URL.
+pub(super) fn plain_url(url: &Url) -> std::result::Result<(), String> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "must not hold a user name or password (`user:password@`): they would \
+             not be used; credentials have their own keys (for e-mail, `username` and \
+             `password`)"
+                .to_owned(),
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query string (`?…`) or fragment (`#…`)".to_owned());
+    }
+    Ok(())
+}
+
+/// Checks the `i`th `[[sinks]]` entry; `allow_plain_http` is the
+/// `[defaults]` key.
 pub(super) fn sink_config(
     place: &Place<'_>,
     i: usize,
     entry: Spanned<DeValue<'_>>,
+    allow_plain_http: bool,
 ) -> Result<SinkConfig> {
     let line = place.line_of(entry.span().start);
     let span = entry.span();
@@ -295,6 +345,7 @@ pub(super) fn sink_config(
         index: i,
         name: &name,
         kind: &kind,
+        allow_plain_http,
     };
     let settings = check_kind(&kind, Spanned::new(span, table), &at)
         .unwrap_or_else(|| Err(missing("type")))?;

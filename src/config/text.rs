@@ -85,6 +85,89 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
+/// The value of a secret key (`client_secret`, `token`, `password`): a
+/// [`Text`] whose errors never show any part of the value as written. A
+/// wrong type says only that a string is needed; a bad `${…}` reference
+/// says what is wrong without quoting it; a missing variable is named only
+/// when the whole value is that one reference (`"${HEC_TOKEN}"`), which
+/// holds nothing secret.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub(crate) struct SecretText(pub(crate) String);
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretText(…)")
+    }
+}
+
+impl From<SecretText> for Text {
+    fn from(secret: SecretText) -> Self {
+        Text(secret.0)
+    }
+}
+
+/// Why a secret's `${…}` expansion failed, without any of its text.
+fn secret_expand_error(raw: &str, message: &str) -> String {
+    let whole_reference = raw
+        .strip_prefix("${")
+        .and_then(|rest| rest.strip_suffix('}'))
+        .filter(|name| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
+    match whole_reference {
+        Some(name) if message.contains("is not set") => {
+            format!("environment variable `{name}` is not set")
+        }
+        _ if message.contains("is not set") => "the value refers to an environment variable \
+             that is not set (the value is a secret and is not shown)"
+            .to_owned(),
+        _ => "the value holds a `${` that is not a valid environment variable reference \
+              (write `$${` for a literal `${`; the value is a secret and is not shown)"
+            .to_owned(),
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SecretVisitor;
+        const NOT_A_STRING: &str = "must be a string (the value is a secret and is not shown)";
+        impl<'de> Visitor<'de> for SecretVisitor {
+            type Value = String;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+                Ok(v.to_owned())
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<String, E> {
+                Ok(v)
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<String, E> {
+                Err(E::custom(NOT_A_STRING))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<String, E> {
+                Err(E::custom(NOT_A_STRING))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<String, E> {
+                Err(E::custom(NOT_A_STRING))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<String, E> {
+                Err(E::custom(NOT_A_STRING))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+                Err(A::Error::custom(NOT_A_STRING))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+                Err(A::Error::custom(NOT_A_STRING))
+            }
+        }
+        let raw = d.deserialize_any(SecretVisitor)?;
+        expand(&raw, resolve)
+            .map(SecretText)
+            .map_err(|message| D::Error::custom(secret_expand_error(&raw, &message)))
+    }
+}
+
 /// A duration written `500ms`, `60s`, `10m`, `1h` or `1d`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Span(pub(crate) Duration);
@@ -152,6 +235,35 @@ mod tests {
         );
         assert!(expand("${HEC", env).is_err());
         assert!(expand("${A B}", env).is_err());
+    }
+
+    #[test]
+    fn secret_errors_never_quote_the_value() {
+        use serde::de::IntoDeserializer;
+        use serde::de::value::{Error as ValueError, StrDeserializer};
+        let read = |raw: &str| {
+            let d: StrDeserializer<'_, ValueError> = raw.into_deserializer();
+            with_lookup(std::rc::Rc::new(env), || SecretText::deserialize(d))
+        };
+        assert_eq!(read("${HEC_TOKEN}").unwrap().0, "s3cr3t");
+        for raw in [
+            "hunter2${oops here}",
+            "hunter2${unclosed",
+            "hunter2${MISSING}x",
+        ] {
+            let e = read(raw).unwrap_err().to_string();
+            assert!(!e.contains("hunter2") && !e.contains("oops"), "{e}");
+            assert!(!e.contains("MISSING") && !e.contains("unclosed"), "{e}");
+            assert!(e.contains("not shown"), "{e}");
+        }
+        let e = read("${MISSING}").unwrap_err().to_string();
+        assert!(e.contains("`MISSING` is not set"), "{e}");
+        let number: serde::de::value::I64Deserializer<ValueError> = 1234567i64.into_deserializer();
+        let e = SecretText::deserialize(number).unwrap_err().to_string();
+        assert!(
+            !e.contains("1234567") && e.contains("must be a string"),
+            "{e}"
+        );
     }
 
     #[test]

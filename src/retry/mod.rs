@@ -189,7 +189,10 @@ impl RetryPolicy {
 }
 
 /// Reads a `Retry-After` header: whole or fractional seconds (`7`, `2.128`)
-/// or an HTTP date. Negative, unreadable or past values give `None`.
+/// or an HTTP date. Negative, unreadable or past values give `None`. A
+/// server's number is never trusted: both forms are capped at one day, so `10^18` seconds or the year 9999 cannot
+/// overflow a `Duration` or an `Instant` (and
+/// [`RetryPolicy::max_retry_after`] decides whether that is waited out).
 ///
 /// ```
 /// use std::time::Duration;
@@ -204,13 +207,20 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<f64>() {
         return (seconds.is_finite() && seconds >= 0.0)
-            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+            .then(|| Duration::from_secs_f64(seconds.min(MAX_RETRY_AFTER.as_secs_f64())));
     }
     let when = DateTime::parse_from_rfc2822(value)
         .ok()?
         .with_timezone(&Utc);
-    (when - now).to_std().ok()
+    // chrono's range (±262,000 years) fits a TimeDelta: no overflow.
+    when.signed_duration_since(now)
+        .to_std()
+        .ok()
+        .map(|wait| wait.min(MAX_RETRY_AFTER))
 }
+
+/// The longest `Retry-After` [`parse_retry_after`] gives: one day.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
 
 /// A number in `[0, 1)` that differs between calls and processes, without a
 /// random-number dependency: the standard library seeds `RandomState` from
@@ -296,6 +306,29 @@ mod tests {
             None
         );
         assert_eq!(parse_retry_after("-3", now), None);
+    }
+
+    #[test]
+    fn hostile_retry_after_values_are_capped_at_a_day() {
+        let now = Utc::now();
+        for huge in [
+            "1000000000000000000",
+            "18446744073709551616",
+            "1e300",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(
+                parse_retry_after(huge, now),
+                Some(MAX_RETRY_AFTER),
+                "{huge}"
+            );
+        }
+        for unusable in ["inf", "NaN", "-1e300", "Mon, 01 Jan 0001 00:00:00 GMT"] {
+            assert_eq!(parse_retry_after(unusable, now), None, "{unusable}");
+        }
+        // The capped wait still adds to an Instant without overflow.
+        let wait = parse_retry_after("1000000000000000000", now).unwrap();
+        assert!(std::time::Instant::now().checked_add(wait).is_some());
     }
 
     #[test]

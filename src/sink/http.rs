@@ -23,7 +23,7 @@ pub(crate) fn check_endpoint(sink: &str, url: &str) -> Result<Url, Error> {
         .map_err(|e| Error::Config(format!("{sink}: the endpoint is not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "https" | "http") {
         return Err(Error::Config(format!(
-            "{sink}: the endpoint must start with https:// (or http:// for tests)"
+            "{sink}: the endpoint must start with https:// (or http:// to a loopback host)"
         )));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {

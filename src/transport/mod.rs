@@ -16,6 +16,8 @@
 //! own TLS settings.)
 
 mod api_error;
+mod auth_header;
+mod cleartext;
 mod setters;
 mod settings;
 mod transport_error;
@@ -25,6 +27,8 @@ pub use settings::{HttpSettings, Proxy};
 pub use transport_error::{TransportError, TransportKind};
 
 pub(crate) use api_error::clip;
+pub(crate) use auth_header::bearer_header;
+pub(crate) use cleartext::{check_cleartext, is_loopback};
 pub(crate) use setters::http_setters;
 
 /// The request header naming the tenant a Defender or Graph call is made

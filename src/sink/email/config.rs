@@ -9,7 +9,9 @@ use url::Url;
 
 use super::rule::{DeviceGroups, NotificationRule};
 use super::smtp::EmailSink;
-use crate::config::{SinkAt, SinkContext, SinkSettings, Text, severities, strings, tenants};
+use crate::config::{
+    SecretText, SinkAt, SinkContext, SinkSettings, Text, severities, strings, tenants,
+};
 use crate::error::Error;
 use crate::secret::Secret;
 use crate::sink::AlertSink;
@@ -74,7 +76,7 @@ pub(crate) struct RawEmail {
     smtp: Option<Text>,
     from: Option<Text>,
     username: Option<Text>,
-    password: Option<Text>,
+    password: Option<SecretText>,
     rules: Option<Vec<RawRule>>,
 }
 
@@ -99,6 +101,17 @@ impl SinkSettings for EmailSinkSettings {
         let smtp = at.required_url(raw.smtp, "smtp")?;
         if !matches!(smtp.scheme(), "smtp" | "smtps" | "smtp+plain") {
             return Err(at.error("smtp", "must start with smtp://, smtps:// or smtp+plain://"));
+        }
+        let with_login = raw.username.is_some() || raw.password.is_some();
+        if smtp.scheme() == "smtp+plain" && with_login && !crate::transport::is_loopback(&smtp) {
+            return Err(at.error(
+                "smtp",
+                format!(
+                    "`smtp+plain://{}` with a username and password would send them in clear \
+                     text to a host that is not loopback: use smtp:// (STARTTLS) or smtps://",
+                    smtp.host_str().unwrap_or_default()
+                ),
+            ));
         }
         let rules = raw.rules.unwrap_or_default();
         if rules.is_empty() {
@@ -163,7 +176,7 @@ mod tests {
     use crate::config::SinkKind;
     use crate::config::testing::{SECRET, parse_sink, refused};
 
-    const EMAIL: &str = "[[sinks]]\nname = \"s\"\ntype = \"email\"\nsmtp = \"smtps://soc:${TEST_SECRET}@mail.example:465\"\nfrom = \"soc@mssp.example\"\nusername = \"soc\"\npassword = \"${TEST_SECRET}\"\n";
+    const EMAIL: &str = "[[sinks]]\nname = \"s\"\ntype = \"email\"\nsmtp = \"smtps://mail.example:465\"\nfrom = \"soc@mssp.example\"\nusername = \"soc\"\npassword = \"${TEST_SECRET}\"\n";
     const RULE: &str = "[[sinks.rules]]\nname = \"r\"\nrecipients = [\"oncall@mssp.example\"]\n";
 
     #[test]
@@ -199,5 +212,37 @@ mod tests {
             EMAIL,
             &["f.toml:5: `sinks[0].rules`: an email sink needs at least one [[sinks.rules]]"],
         );
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_not_ignored() {
+        let with_userinfo = EMAIL.replace("smtps://", "smtps://soc:${TEST_SECRET}@");
+        refused(
+            &format!("{with_userinfo}{RULE}"),
+            &[
+                "f.toml:5: `sinks[0].smtp`: must not hold a user name or password",
+                "`username` and `password`",
+            ],
+        );
+        let with_query = EMAIL.replace(":465", ":465/?auth=${TEST_SECRET}");
+        refused(
+            &format!("{with_query}{RULE}"),
+            &["`sinks[0].smtp`: must not have a query string"],
+        );
+    }
+
+    #[test]
+    fn plain_smtp_with_a_login_only_to_loopback() {
+        let plain = EMAIL.replace("smtps://mail.example:465", "smtp+plain://mail.example:25");
+        refused(
+            &format!("{plain}{RULE}"),
+            &["`sinks[0].smtp`: `smtp+plain://mail.example` with a username and password"],
+        );
+        let local = EMAIL.replace("smtps://mail.example:465", "smtp+plain://127.0.0.1:25");
+        assert!(parse_sink(&format!("{local}{RULE}")).is_ok());
+        let anonymous = plain
+            .replace("username = \"soc\"\n", "")
+            .replace("password = \"${TEST_SECRET}\"\n", "");
+        assert!(parse_sink(&format!("{anonymous}{RULE}")).is_ok());
     }
 }

@@ -209,6 +209,13 @@ impl EmailSinkBuilder {
                 .port(self.smtp.port().unwrap_or(465))
                 .tls(Tls::Wrapper(tls()?)),
             "smtp+plain" => {
+                if self.credentials.is_some() && !crate::transport::is_loopback(&self.smtp) {
+                    return Err(bad(format!(
+                        "`smtp+plain://{host}` with a username and password would send them \
+                         in clear text to a host that is not loopback: use smtp:// (STARTTLS) \
+                         or smtps://"
+                    )));
+                }
                 warn!(sink = %name, "e-mail sink without TLS: use it only for a local relay");
                 AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
                     .port(self.smtp.port().unwrap_or(25))

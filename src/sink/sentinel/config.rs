@@ -29,6 +29,7 @@ pub struct SentinelBuilder {
     pub(super) max_chunk_bytes: usize,
     pub(super) row: SentinelRow,
     pub(super) http: HttpSettings,
+    pub(super) allow_plain_http: bool,
 }
 
 impl fmt::Debug for SentinelBuilder {
@@ -42,6 +43,7 @@ impl fmt::Debug for SentinelBuilder {
             .field("gzip", &self.gzip)
             .field("max_chunk_bytes", &self.max_chunk_bytes)
             .field("http", &self.http)
+            .field("allow_plain_http", &self.allow_plain_http)
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +67,7 @@ impl SentinelBuilder {
             max_chunk_bytes: 1024 * 1024,
             row: SentinelRow::default(),
             http: HttpSettings::for_uploads(),
+            allow_plain_http: false,
         }
     }
 
@@ -91,6 +94,16 @@ impl SentinelBuilder {
         self
     }
     crate::transport::http_setters!("the rows sent to the Logs Ingestion API", "for_uploads");
+
+    /// Accepts a plain `http://` endpoint on a host other than loopback, so
+    /// that the bearer token and every alert cross the network in clear:
+    /// only for a test rig. `build` logs a warning naming the host.
+    /// Default: off (`build` refuses such an endpoint). The token
+    /// provider's authority is checked by the credential itself.
+    pub fn allow_plain_http(mut self, allow: bool) -> Self {
+        self.allow_plain_http = allow;
+        self
+    }
 
     /// Checks the settings and builds the sink.
     pub fn build(self) -> Result<SentinelSink, Error> {
@@ -129,7 +142,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use crate::auth::{ClientSecretCredential, TokenSource};
-use crate::config::{SinkAt, SinkContext, SinkSettings, Text, read_pem};
+use crate::config::{SecretText, SinkAt, SinkContext, SinkSettings, Text, read_pem};
 use crate::secret::Secret;
 use crate::sink::AlertSink;
 
@@ -149,7 +162,7 @@ use crate::sink::AlertSink;
 /// client_secret = "${INGEST_SECRET}"
 /// ca_cert = "proxy-ca.pem"    # optional
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct SentinelSettings {
     /// `endpoint`: the DCE or the DCR's logs-ingestion endpoint.
@@ -168,6 +181,21 @@ pub struct SentinelSettings {
     pub ca_cert: Option<PathBuf>,
 }
 
+impl fmt::Debug for SentinelSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL without user info or query (either may hold a secret).
+        f.debug_struct("SentinelSettings")
+            .field("endpoint", &crate::config::shown_url(&self.endpoint))
+            .field("dcr_immutable_id", &self.dcr_immutable_id)
+            .field("stream", &self.stream)
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("ca_cert", &self.ca_cert)
+            .finish()
+    }
+}
+
 /// The keys of a Sentinel sink as written.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -177,7 +205,7 @@ pub(crate) struct RawSentinel {
     stream: Option<Text>,
     tenant_id: Option<Text>,
     client_id: Option<Text>,
-    client_secret: Option<Text>,
+    client_secret: Option<SecretText>,
     ca_cert: Option<Text>,
 }
 
@@ -186,13 +214,15 @@ impl SinkSettings for SentinelSettings {
 
     fn check(raw: RawSentinel, at: &SinkAt<'_>) -> Result<Self, Error> {
         Ok(SentinelSettings {
-            endpoint: at.required_url(raw.endpoint, "endpoint")?,
+            endpoint: at.required_credential_url(raw.endpoint, "endpoint")?,
             dcr_immutable_id: at.required(raw.dcr_immutable_id, "dcr_immutable_id")?,
             stream: at.required(raw.stream, "stream")?,
             tenant_id: TenantId::new(at.required(raw.tenant_id, "tenant_id")?)
                 .map_err(|e| at.error("tenant_id", e))?,
             client_id: at.required(raw.client_id, "client_id")?,
-            client_secret: Secret::new(at.required(raw.client_secret, "client_secret")?),
+            client_secret: Secret::new(
+                at.required(raw.client_secret.map(Text::from), "client_secret")?,
+            ),
             ca_cert: raw.ca_cert.map(|t| PathBuf::from(t.0)),
         })
     }
@@ -201,6 +231,7 @@ impl SinkSettings for SentinelSettings {
         let tokens: Arc<dyn TokenProvider> = Arc::new(
             ClientSecretCredential::new(&self.client_id, self.client_secret.clone())?
                 .with_endpoints(at.endpoints())
+                .allow_plain_http(at.allow_plain_http())
                 .with_http_client(at.entra())
                 .cached(),
         );
@@ -212,6 +243,7 @@ impl SinkSettings for SentinelSettings {
             self.tenant_id.clone(),
         )
         .http(at.http())
+        .allow_plain_http(at.allow_plain_http())
         .portal_base(at.endpoints().portal().clone());
         if let Some(path) = &self.ca_cert {
             b = b.extra_ca_pem(read_pem(path)?);

@@ -65,6 +65,11 @@ impl SentinelSink {
 
     pub(super) fn from_builder(config: SentinelBuilder) -> Result<Self, Error> {
         let base = http::check_endpoint(NAME, &config.endpoint)?;
+        crate::transport::check_cleartext(
+            &base,
+            "sentinel: the endpoint (SentinelSink::builder)",
+            config.allow_plain_http,
+        )?;
         let mut url = base
             .join(&format!(
                 "dataCollectionRules/{}/streams/{}",

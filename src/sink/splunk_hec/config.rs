@@ -77,6 +77,7 @@ pub struct SplunkHecBuilder {
     pub(super) channel: Option<String>,
     pub(super) invalid_events: InvalidEvents,
     pub(super) http: HttpSettings,
+    pub(super) allow_plain_http: bool,
 }
 
 impl fmt::Debug for SplunkHecBuilder {
@@ -90,6 +91,7 @@ impl fmt::Debug for SplunkHecBuilder {
             .field("gzip", &self.gzip)
             .field("ack", &self.ack)
             .field("http", &self.http)
+            .field("allow_plain_http", &self.allow_plain_http)
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +112,7 @@ impl SplunkHecBuilder {
             channel: None,
             invalid_events: InvalidEvents::default(),
             http: HttpSettings::for_uploads(),
+            allow_plain_http: false,
         }
     }
 
@@ -161,6 +164,15 @@ impl SplunkHecBuilder {
     }
     crate::transport::http_setters!("the events sent to Splunk", "for_uploads");
 
+    /// Accepts a plain `http://` endpoint on a host other than loopback, so
+    /// that the HEC token and every alert cross the network in clear: only
+    /// for a test rig. `build` logs a warning naming the host. Default: off
+    /// (`build` refuses such an endpoint).
+    pub fn allow_plain_http(mut self, allow: bool) -> Self {
+        self.allow_plain_http = allow;
+        self
+    }
+
     /// Checks the settings and builds the sink.
     pub fn build(mut self) -> Result<SplunkHecSink, Error> {
         if self.token.expose().trim().is_empty() {
@@ -192,7 +204,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::config::{SinkAt, SinkContext, SinkSettings, Text, read_pem};
+use crate::config::{SecretText, SinkAt, SinkContext, SinkSettings, Text, read_pem};
 use crate::sink::AlertSink;
 
 /// The `[[sinks]]` settings of a `type = "splunk_hec"` sink in the
@@ -211,7 +223,7 @@ use crate::sink::AlertSink;
 /// ack = true
 /// ca_cert = "splunk-ca.pem"
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct SplunkHecSettings {
     /// `url`, the HEC base URL (`https://splunk.example:8088`).
@@ -232,12 +244,28 @@ pub struct SplunkHecSettings {
     pub ca_cert: Option<PathBuf>,
 }
 
+impl fmt::Debug for SplunkHecSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL without user info or query (either may hold a secret).
+        f.debug_struct("SplunkHecSettings")
+            .field("url", &crate::config::shown_url(&self.url))
+            .field("token", &self.token)
+            .field("index", &self.index)
+            .field("sourcetype", &self.sourcetype)
+            .field("source", &self.source)
+            .field("gzip", &self.gzip)
+            .field("ack", &self.ack)
+            .field("ca_cert", &self.ca_cert)
+            .finish()
+    }
+}
+
 /// The keys of a Splunk HEC sink as written.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSplunkHec {
     url: Option<Text>,
-    token: Option<Text>,
+    token: Option<SecretText>,
     index: Option<Text>,
     sourcetype: Option<Text>,
     source: Option<Text>,
@@ -251,8 +279,8 @@ impl SinkSettings for SplunkHecSettings {
 
     fn check(raw: RawSplunkHec, at: &SinkAt<'_>) -> Result<Self, Error> {
         Ok(SplunkHecSettings {
-            url: at.required_url(raw.url, "url")?,
-            token: Secret::new(at.required(raw.token, "token")?),
+            url: at.required_credential_url(raw.url, "url")?,
+            token: Secret::new(at.required(raw.token.map(Text::from), "token")?),
             index: raw.index.map(|t| t.0),
             sourcetype: raw.sourcetype.map(|t| t.0),
             source: raw.source.map(|t| t.0),
@@ -265,6 +293,7 @@ impl SinkSettings for SplunkHecSettings {
     fn build(&self, at: &SinkContext<'_>) -> Result<Arc<dyn AlertSink>, Error> {
         let mut b = SplunkHecSink::builder(self.url.as_str(), self.token.clone())
             .http(at.http())
+            .allow_plain_http(at.allow_plain_http())
             .gzip(self.gzip);
         if let Some(v) = &self.index {
             b = b.index(v);

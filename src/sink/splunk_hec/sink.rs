@@ -96,6 +96,11 @@ impl SplunkHecSink {
 
     pub(super) fn from_builder(config: SplunkHecBuilder) -> Result<Self, Error> {
         let base = http::check_endpoint(NAME, &config.endpoint)?;
+        crate::transport::check_cleartext(
+            &base,
+            "splunk_hec: the endpoint (SplunkHecSink::builder)",
+            config.allow_plain_http,
+        )?;
         let join = |path: &str| {
             base.join(path)
                 .map_err(|e| Error::Config(format!("{NAME}: bad endpoint: {e}")))
