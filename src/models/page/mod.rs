@@ -1,7 +1,8 @@
 //! Lossless, fault-isolated parsing of alert pages.
 //!
 //! Each alert is read into its typed view on its own, and its exact bytes are
-//! kept beside it, so one malformed alert (a wrong type, a bad timestamp) is
+//! kept beside it, so one malformed alert (a wrong type, a bad timestamp, a
+//! number out of range, nesting too deep, bytes that are not UTF-8) is
 //! reported with its index, id and JSON path while every other alert of the
 //! page still parses. Only a page that is not JSON at all, or is cut short,
 //! fails as a whole, with the byte offset.
@@ -28,6 +29,7 @@ mod envelope;
 mod error;
 mod fast;
 mod general;
+mod split;
 mod types;
 
 pub use error::{MalformedAlert, PageError, PageErrorKind};
