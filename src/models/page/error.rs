@@ -27,6 +27,8 @@ pub struct MalformedAlert {
     bytes: Option<Box<[u8]>>,
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 struct IdSuffix<'a>(Option<&'a str>);
 
 impl fmt::Display for IdSuffix<'_> {
@@ -139,6 +141,18 @@ impl MalformedAlert {
     /// ```
     pub fn raw_bytes(&self) -> &[u8] {
         self.bytes.as_deref().unwrap_or(self.raw.as_bytes())
+    }
+
+    /// The SHA-256 of [`MalformedAlert::raw_bytes`], in lower-case hex: what
+    /// the forwarder's quarantine recognizes the alert by.
+    pub fn sha256(&self) -> String {
+        let digest = ring::digest::digest(&ring::digest::SHA256, self.raw_bytes());
+        let mut hex = String::with_capacity(64);
+        for byte in digest.as_ref() {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        hex
     }
 
     /// False when the alert's bytes are not UTF-8, so that
