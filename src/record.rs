@@ -70,11 +70,14 @@ impl AlertRecord {
     }
 
     /// A record for an alert whose typed view could not be read: the raw
-    /// bytes are kept (JSON sinks forward them unchanged; see
-    /// [`MalformedAlert::raw`] for bytes that are not UTF-8) and the typed
-    /// view is empty. Sinks whose format is made from the typed view (CEF,
-    /// LEEF, syslog text, e-mail) do not accept such a record
-    /// ([`AlertSink::accepts`](crate::sink::AlertSink::accepts)).
+    /// bytes are kept (see [`MalformedAlert::raw`] for bytes that are not
+    /// UTF-8) and the typed view is empty but for the id, when it could be
+    /// read. The JSON formats write the raw JSON unchanged, but for the
+    /// Splunk HEC envelope and the Sentinel row, which carry its exact text
+    /// as a JSON string (a remote JSON parser may refuse what no reader here
+    /// could type either). Sinks whose format is made from the typed view
+    /// (CEF, LEEF, syslog with a CEF or LEEF payload, e-mail) do not accept
+    /// such a record ([`AlertSink::accepts`](crate::sink::AlertSink::accepts)).
     ///
     /// ```
     /// use std::sync::Arc;
@@ -87,15 +90,18 @@ impl AlertRecord {
     /// let bad = page.malformed().next().unwrap().clone();
     /// let record = AlertRecord::from_malformed(tenant, bad);
     /// assert_eq!(record.raw.get(), r#"{"id":"da1","x":1e999}"#);
+    /// assert_eq!(record.alert_id(), "da1");
     /// assert!(record.is_malformed());
     /// assert_eq!(record.malformed_sha256().map(str::len), Some(64));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_malformed(tenant: Arc<TenantInfo>, malformed: MalformedAlert) -> Self {
         let hash = Arc::from(malformed.sha256());
+        let mut alert = Alert::default();
+        alert.id = malformed.id().map(str::to_owned);
         AlertRecord {
             tenant,
-            alert: Alert::default(),
+            alert,
             raw: malformed.into_raw(),
             malformed: Some(hash),
         }

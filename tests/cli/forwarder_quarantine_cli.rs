@@ -13,7 +13,9 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn page() -> Vec<u8> {
-    let mut body = br#"{"value":[{"id":"da-good","severity":"High","lastUpdateTime":"2024-05-02T09:00:00Z"},"#.to_vec();
+    let mut body =
+        br#"{"value":[{"id":"da-good","severity":"High","lastUpdateTime":"2024-05-02T09:00:00Z"},"#
+            .to_vec();
     body.extend_from_slice(
         b"{\"id\":\"da-bad\",\"title\":\"\xff\xfe\",\"lastUpdateTime\":\"2024-05-02T09:00:00Z\"}]}",
     );

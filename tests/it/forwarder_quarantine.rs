@@ -38,7 +38,8 @@ fn huge_number() -> Vec<u8> {
 }
 
 fn deep() -> Vec<u8> {
-    let mut alert = br#"{"id":"bad-deep","lastUpdateTime":"2024-05-02T09:00:00Z","vendorExtra":"#.to_vec();
+    let mut alert =
+        br#"{"id":"bad-deep","lastUpdateTime":"2024-05-02T09:00:00Z","vendorExtra":"#.to_vec();
     alert.extend(std::iter::repeat_n(b'[', DEPTH));
     alert.extend(std::iter::repeat_n(b']', DEPTH));
     alert.push(b'}');
@@ -60,7 +61,9 @@ fn body() -> Vec<u8> {
         not_utf8(),
         good("good-3"),
     ];
-    let mut body = br#"{"@odata.context":"https://api.security.microsoft.com/api/$metadata#Alerts","value":["#.to_vec();
+    let mut body =
+        br#"{"@odata.context":"https://api.security.microsoft.com/api/$metadata#Alerts","value":["#
+            .to_vec();
     body.extend_from_slice(&alerts.join(&b","[..]));
     body.extend_from_slice(b"]}");
     body
@@ -159,7 +162,13 @@ async fn unreadable_alerts_are_quarantined_and_sent_raw_once() {
     let named: Vec<_> = tenant_report
         .quarantined_alerts
         .iter()
-        .map(|q| (q.index, q.id.as_deref(), q.path.get(..15).unwrap_or(&q.path)))
+        .map(|q| {
+            (
+                q.index,
+                q.id.as_deref(),
+                q.path.get(..15).unwrap_or(&q.path),
+            )
+        })
         .collect();
     assert_eq!(
         named,
@@ -202,7 +211,9 @@ async fn unreadable_alerts_are_quarantined_and_sent_raw_once() {
         .filter(|r| r.is_malformed())
         .map(|r| r.raw.len())
         .collect();
-    let repaired = String::from_utf8_lossy(&not_utf8()).into_owned().into_bytes();
+    let repaired = String::from_utf8_lossy(&not_utf8())
+        .into_owned()
+        .into_bytes();
     assert_eq!(raw, [huge_number().len(), deep().len(), repaired.len()]);
 
     // The JSON file sink holds the bad ones as their raw bytes (the
@@ -216,7 +227,10 @@ async fn unreadable_alerts_are_quarantined_and_sent_raw_once() {
     // The CEF file cannot show an empty typed view: it declines them.
     assert_eq!(lines(&dir.path().join("alerts.cef")).len(), 3);
     assert_eq!(
-        (sink(&report, "cef").forwarded, sink(&report, "cef").filtered_out),
+        (
+            sink(&report, "cef").forwarded,
+            sink(&report, "cef").filtered_out
+        ),
         (3, 3)
     );
 
@@ -294,4 +308,34 @@ async fn without_a_quarantine_file_the_report_says_memory_only() {
     let again = forwarder.run_once().await;
     assert_eq!(again.tenants[0].quarantined, 0);
     assert_eq!(memory.records().len(), 6);
+}
+
+#[test]
+fn hec_and_sentinel_carry_an_unreadable_alert_as_its_exact_text() {
+    let page = defender_siem::models::parse_page::<defender_siem::models::Alert>(
+        &[&b"{\"value\":["[..], &deep(), b"]}"].concat(),
+    )
+    .unwrap();
+    let bad = page.malformed().next().unwrap().clone();
+    let record = defender_siem::sink::AlertRecord::from_malformed(Arc::new(tenant()), bad);
+    let now = chrono::Utc::now();
+    for (format, member) in [("hec", "event"), ("sentinel", "Alert")] {
+        let mut out = Vec::new();
+        format
+            .parse::<Format>()
+            .unwrap()
+            .encode(&record, now, &mut out);
+        // Shallow JSON any receiver parses, holding the exact text.
+        let value: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            value[member].as_str().map(str::as_bytes),
+            Some(&deep()[..]),
+            "{format}"
+        );
+    }
+    let mut out = Vec::new();
+    Format::Json.encode(&record, now, &mut out);
+    assert_eq!(out, deep());
+    assert!(!"cef".parse::<Format>().unwrap().carries_raw_json());
+    assert!("json".parse::<Format>().unwrap().carries_raw_json());
 }
