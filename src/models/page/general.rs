@@ -21,7 +21,7 @@ use crate::models::fields::Key;
 /// the general reader alone; see [`parse_page`](crate::models::parse_page).
 ///
 /// A page refused only because some of its bytes are not UTF-8 is cut
-/// into its alerts byte by byte ([`split`](super::split)): each alert that
+/// into its alerts byte by byte (without reading UTF-8): each alert that
 /// is UTF-8 is read as usual, each one that is not becomes a
 /// [`MalformedAlert`] with its exact bytes, so one bad byte spoils one
 /// alert, not its page.

@@ -15,6 +15,10 @@
 //!   syntax error, a missing `value`) makes it give up.
 //! * [`general`] cuts every alert out first ([`RawValue`]) and then reads
 //!   each one; it reads anything and produces the exact error to report.
+//!   A page it refuses only because some bytes are not UTF-8 is cut by a
+//!   byte-level splitter instead (`split`: strings, escapes and depth, in a
+//!   loop), so the alert holding them becomes a [`MalformedAlert`] with its
+//!   exact bytes ([`MalformedAlert::raw_bytes`]) and the others are read.
 //!
 //! [`parse_page`] and [`parse_records`] try the fast reader, then the
 //! general one. Wherever the fast reader gives a result it is the general
