@@ -24,7 +24,7 @@
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -150,31 +150,31 @@ impl Quarantine {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
+        let existed = path.exists();
         let mut file = options
             .open(&path)
             .map_err(|e| Error::io(what("open it"), e))?;
-        let mut text = Vec::new();
-        file.seek(SeekFrom::Start(0))
-            .and_then(|_| file.read_to_end(&mut text))
-            .map_err(|e| Error::io(what("read it"), e))?;
-        let mut state = State {
-            torn: text.last().is_some_and(|b| *b != b'\n'),
-            ..State::default()
-        };
-        for line in text.split(|b| *b == b'\n') {
-            // A line cut short by a crash, or not ours, is skipped: its
-            // alert, if any, is quarantined again when it comes back.
-            let Ok(line) = serde_json::from_slice::<Line>(line) else {
-                continue;
-            };
-            match (line.tenant, line.sha256, line.delivered, line.sink) {
-                (Some(tenant), Some(hash), None, _) => {
-                    state.known.insert((tenant, hash));
+        check_opened(&path, &file)?;
+        if !existed {
+            sync_parent(&path).map_err(|e| Error::io(what("sync its directory"), e))?;
+        }
+        let mut state = State::default();
+        {
+            // Line by line: the file may have grown large over the years.
+            file.seek(SeekFrom::Start(0))
+                .map_err(|e| Error::io(what("read it"), e))?;
+            let mut reader = BufReader::new(&mut file);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                let n = reader
+                    .read_until(b'\n', &mut line)
+                    .map_err(|e| Error::io(what("read it"), e))?;
+                if n == 0 {
+                    break;
                 }
-                (Some(tenant), None, Some(hash), Some(sink)) => {
-                    state.delivered.insert((tenant, hash, sink));
-                }
-                _ => {}
+                state.torn = line.last() != Some(&b'\n');
+                state.read_back(&line);
             }
         }
         state.file = Some(file);
@@ -289,6 +289,24 @@ impl Quarantine {
 }
 
 impl State {
+    /// Takes in one line of the file. A line cut short by a crash, or not
+    /// ours, is skipped: its alert, if any, is quarantined again when it
+    /// comes back.
+    fn read_back(&mut self, line: &[u8]) {
+        let Ok(line) = serde_json::from_slice::<Line>(line) else {
+            return;
+        };
+        match (line.tenant, line.sha256, line.delivered, line.sink) {
+            (Some(tenant), Some(hash), None, _) => {
+                self.known.insert((tenant, hash));
+            }
+            (Some(tenant), None, Some(hash), Some(sink)) => {
+                self.delivered.insert((tenant, hash, sink));
+            }
+            _ => {}
+        }
+    }
+
     /// Appends one line in one write and syncs it; nothing without a file.
     fn append(&mut self, line: &[u8], path: Option<&Path>) -> Result<()> {
         let Some(file) = self.file.as_mut() else {
@@ -307,6 +325,67 @@ impl State {
         self.torn = false;
         Ok(())
     }
+}
+
+/// The file opened is the regular file at `path` (not one a symbolic link
+/// swapped in between the check and the open), and only its owner may read
+/// it: a looser mode is narrowed to 0600, with a warning.
+fn check_opened(path: &Path, file: &File) -> Result<()> {
+    let refuse = || {
+        Error::Config(format!(
+            "quarantine file {} changed while it was opened (a symbolic link?); refusing it",
+            path.display()
+        ))
+    };
+    let opened = file.metadata().map_err(|e| {
+        Error::io(
+            format!("quarantine file {}: cannot stat", path.display()),
+            e,
+        )
+    })?;
+    if !opened.is_file() {
+        return Err(refuse());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let named = std::fs::symlink_metadata(path).map_err(|e| {
+            Error::io(
+                format!("quarantine file {}: cannot stat", path.display()),
+                e,
+            )
+        })?;
+        if (named.dev(), named.ino()) != (opened.dev(), opened.ino()) {
+            return Err(refuse());
+        }
+        if opened.mode() & 0o077 != 0 {
+            tracing::warn!(
+                file = %path.display(),
+                mode = format!("{:o}", opened.mode() & 0o777),
+                "the quarantine file was readable by others; narrowing it to 0600"
+            );
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| {
+                    Error::io(
+                        format!("quarantine file {}: cannot set mode 0600", path.display()),
+                        e,
+                    )
+                })?;
+        }
+    }
+    Ok(())
+}
+
+/// Syncs the directory holding a file just created, so the file survives a
+/// crash.
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn json_line<T: Serialize>(value: &T) -> Result<Vec<u8>> {
@@ -385,6 +464,19 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let last = text.lines().last().unwrap();
         assert!(last.starts_with("{\"quarantined_at\""), "{last}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_loose_mode_is_narrowed_to_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("quarantine.jsonl");
+        std::fs::write(&path, b"").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        Quarantine::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[cfg(unix)]
