@@ -4,7 +4,7 @@
 //!
 //! Each such alert is appended, before the poll goes on, to a JSON-lines
 //! dead-letter file (by default `quarantine.jsonl` beside the checkpoints,
-//! mode 0600): one line per alert with the tenant, its index in its page,
+//! mode 0600, created when the first alert is quarantined): one line per alert with the tenant, its index in its page,
 //! its id when readable, the JSON path and reason, the SHA-256 of its exact
 //! bytes, and the bytes themselves (`raw`, a JSON string, when they are
 //! UTF-8; `raw_base64` when not). Each line is written in one `write` on a
@@ -129,55 +129,30 @@ impl Quarantine {
         }
     }
 
-    /// Opens (or creates, mode 0600) the dead-letter file at `path` and
-    /// reads back what it already holds. A symbolic link or anything but a
-    /// regular file is refused.
+    /// Opens the dead-letter file at `path` and reads back what it already
+    /// holds; a file that does not exist yet is created (mode 0600) when the
+    /// first alert is quarantined, in a directory that must exist now. A
+    /// symbolic link or anything but a regular file is refused.
     pub(crate) fn open(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
-        let what = |doing: &str| format!("quarantine file {}: cannot {doing}", path.display());
-        if let Ok(meta) = std::fs::symlink_metadata(&path)
-            && !meta.file_type().is_file()
-        {
-            return Err(Error::Config(format!(
-                "quarantine file {} is not a regular file (a symbolic link or a directory); refusing it",
-                path.display()
-            )));
-        }
-        let mut options = OpenOptions::new();
-        options.read(true).append(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let existed = path.exists();
-        let mut file = options
-            .open(&path)
-            .map_err(|e| Error::io(what("open it"), e))?;
-        check_opened(&path, &file)?;
-        if !existed {
-            sync_parent(&path).map_err(|e| Error::io(what("sync its directory"), e))?;
-        }
         let mut state = State::default();
-        {
-            // Line by line: the file may have grown large over the years.
-            file.seek(SeekFrom::Start(0))
-                .map_err(|e| Error::io(what("read it"), e))?;
-            let mut reader = BufReader::new(&mut file);
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                let n = reader
-                    .read_until(b'\n', &mut line)
-                    .map_err(|e| Error::io(what("read it"), e))?;
-                if n == 0 {
-                    break;
-                }
-                state.torn = line.last() != Some(&b'\n');
-                state.read_back(&line);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            let mut file = open_file(&path)?;
+            state.read_all(&mut file, &path)?;
+            state.file = Some(file);
+        } else {
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if !dir.is_dir() {
+                return Err(Error::Config(format!(
+                    "quarantine file {}: the directory {} does not exist",
+                    path.display(),
+                    dir.display()
+                )));
             }
         }
-        state.file = Some(file);
         Ok(Quarantine {
             path: Some(path),
             state: Arc::new(Mutex::new(state)),
@@ -289,6 +264,26 @@ impl Quarantine {
 }
 
 impl State {
+    /// Reads the file back, line by line (it may have grown large).
+    fn read_all(&mut self, file: &mut File, path: &Path) -> Result<()> {
+        let what = || format!("quarantine file {}: cannot read it", path.display());
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(what(), e))?;
+        let mut reader = BufReader::new(file);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| Error::io(what(), e))?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.torn = line.last() != Some(&b'\n');
+            self.read_back(&line);
+        }
+    }
+
     /// Takes in one line of the file. A line cut short by a crash, or not
     /// ours, is skipped: its alert, if any, is quarantined again when it
     /// comes back.
@@ -309,10 +304,14 @@ impl State {
 
     /// Appends one line in one write and syncs it; nothing without a file.
     fn append(&mut self, line: &[u8], path: Option<&Path>) -> Result<()> {
-        let Some(file) = self.file.as_mut() else {
+        let Some(path) = path else {
             return Ok(());
         };
-        let name = path.map_or_else(String::new, |p| p.display().to_string());
+        let file = match &mut self.file {
+            Some(file) => file,
+            empty => empty.insert(open_file(path)?),
+        };
+        let name = path.display();
         let mut bytes = Vec::with_capacity(line.len() + 1);
         if self.torn {
             // Finish the line a crash cut short, so this one stands alone.
@@ -325,6 +324,37 @@ impl State {
         self.torn = false;
         Ok(())
     }
+}
+
+/// Opens (or creates, mode 0600) the file at `path` for reading and
+/// appending, refusing anything but a regular file.
+fn open_file(path: &Path) -> Result<File> {
+    let what = |doing: &str| format!("quarantine file {}: cannot {doing}", path.display());
+    let existed = match std::fs::symlink_metadata(path) {
+        Ok(meta) if !meta.file_type().is_file() => {
+            return Err(Error::Config(format!(
+                "quarantine file {} is not a regular file (a symbolic link or a directory); refusing it",
+                path.display()
+            )));
+        }
+        Ok(_) => true,
+        Err(_) => false,
+    };
+    let mut options = OpenOptions::new();
+    options.read(true).append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| Error::io(what("open it"), e))?;
+    check_opened(path, &file)?;
+    if !existed {
+        sync_parent(path).map_err(|e| Error::io(what("sync its directory"), e))?;
+    }
+    Ok(file)
 }
 
 /// The file opened is the regular file at `path` (not one a symbolic link
@@ -419,6 +449,7 @@ mod tests {
         let utf8 = bad(br#"{"value":[{"id":"q1","x":1e999}]}"#);
         let binary = bad(b"{\"value\":[{\"id\":\"q2\",\"t\":\"\xff\"}]}");
         let q = Quarantine::open(&path).unwrap();
+        assert!(!path.exists(), "created only when needed");
         let first = q.admit(&tenant, &utf8).await.unwrap().unwrap();
         assert_eq!(first.id.as_deref(), Some("q1"));
         assert_eq!(first.file.as_deref(), Some(path.as_path()));
@@ -477,6 +508,15 @@ mod tests {
         Quarantine::open(&path).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_missing_directory_is_refused_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Quarantine::open(dir.path().join("nope").join("q.jsonl"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not exist"), "{err}");
     }
 
     #[cfg(unix)]
