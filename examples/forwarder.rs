@@ -7,8 +7,10 @@
 //! The configuration is checked before anything runs (errors name the line
 //! and the key; see the README's configuration reference). With `--once` it
 //! catches every tenant up and exits: 0 if every tenant and sink succeeded,
-//! 1 if any failed, 2 if the configuration is wrong, 130 if Ctrl-C or
-//! SIGTERM cut a poll short; a summary goes to stderr. Without it, it
+//! 1 if any failed or an alert that cannot be read was quarantined (the
+//! summary names it and the quarantine file), 2 if the configuration is
+//! wrong, 130 if Ctrl-C or SIGTERM cut a poll short; a summary goes to
+//! stderr. Without it, it
 //! polls until Ctrl-C or SIGTERM. The first signal ends every retry wait
 //! at once, lets the requests under way finish and exits; a second one
 //! exits at once. Checkpoints keep every acknowledged batch either way. Logs go to stderr (`RUST_LOG` sets the

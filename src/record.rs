@@ -34,6 +34,9 @@ pub struct AlertRecord {
     pub alert: Alert,
     /// The alert's exact JSON, as the API sent it.
     pub raw: RawJson,
+    /// Set for a record made by [`AlertRecord::from_malformed`]: the
+    /// SHA-256 (hex) of the alert's exact bytes.
+    malformed: Option<Arc<str>>,
 }
 
 impl AlertRecord {
@@ -43,6 +46,7 @@ impl AlertRecord {
             tenant,
             alert: parsed.alert,
             raw: parsed.raw,
+            malformed: None,
         }
     }
 
@@ -53,6 +57,7 @@ impl AlertRecord {
             tenant,
             alert,
             raw: raw.into(),
+            malformed: None,
         }
     }
 
@@ -65,14 +70,53 @@ impl AlertRecord {
     }
 
     /// A record for an alert whose typed view could not be read: the raw
-    /// bytes are kept (JSON sinks forward them unchanged) and the typed view
-    /// is empty, so text formats show only what they can.
+    /// bytes are kept (see [`MalformedAlert::raw`] for bytes that are not
+    /// UTF-8) and the typed view is empty but for the id, when it could be
+    /// read. The JSON formats write the raw JSON unchanged, but for the
+    /// Splunk HEC envelope and the Sentinel row, which carry its exact text
+    /// as a JSON string (a remote JSON parser may refuse what no reader here
+    /// could type either). Sinks whose format is made from the typed view
+    /// (CEF, LEEF, syslog with a CEF or LEEF payload, e-mail) do not accept
+    /// such a record ([`AlertSink::accepts`](crate::sink::AlertSink::accepts)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use defender_siem::models::{parse_page, Alert};
+    /// use defender_siem::sink::AlertRecord;
+    /// use defender_siem::{TenantId, TenantInfo};
+    ///
+    /// let tenant = Arc::new(TenantInfo::new(TenantId::new("contoso.com")?, "Contoso"));
+    /// let page = parse_page::<Alert>(br#"{"value":[{"id":"da1","x":1e999}]}"#)?;
+    /// let bad = page.malformed().next().unwrap().clone();
+    /// let record = AlertRecord::from_malformed(tenant, bad);
+    /// assert_eq!(record.raw.get(), r#"{"id":"da1","x":1e999}"#);
+    /// assert_eq!(record.alert_id(), "da1");
+    /// assert!(record.is_malformed());
+    /// assert_eq!(record.malformed_sha256().map(str::len), Some(64));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_malformed(tenant: Arc<TenantInfo>, malformed: MalformedAlert) -> Self {
+        let hash = Arc::from(malformed.sha256());
+        let mut alert = Alert::default();
+        alert.id = malformed.id().map(str::to_owned);
         AlertRecord {
             tenant,
-            alert: Alert::default(),
+            alert,
             raw: malformed.into_raw(),
+            malformed: Some(hash),
         }
+    }
+
+    /// True for a record made by [`AlertRecord::from_malformed`]: its typed
+    /// view is empty and only its raw JSON carries the alert.
+    pub fn is_malformed(&self) -> bool {
+        self.malformed.is_some()
+    }
+
+    /// The SHA-256 (hex) of a malformed alert's exact bytes, as its
+    /// quarantine entry names it; `None` for a record that parsed.
+    pub fn malformed_sha256(&self) -> Option<&str> {
+        self.malformed.as_deref()
     }
 
     /// The alert id, or `""` when the alert has none.

@@ -84,6 +84,7 @@ impl ForwarderConfig {
             .checkpoint_store(Arc::new(FileCheckpointStore::new(
                 &self.defaults.checkpoint_dir,
             )?))
+            .quarantine_file(&self.defaults.quarantine_file)
             .poll_interval(self.defaults.poll_interval)
             .overlap(self.defaults.overlap)
             .page_size(self.defaults.page_size)

@@ -206,6 +206,13 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
         }
     }
     let (proxy, no_proxy) = proxy(place, &raw)?;
+    let checkpoint_dir = raw
+        .checkpoint_dir
+        .map_or_else(|| PathBuf::from("./checkpoints"), |t| PathBuf::from(t.0));
+    let quarantine_file = raw.quarantine_file.map_or_else(
+        || checkpoint_dir.join("quarantine.jsonl"),
+        |t| PathBuf::from(t.0),
+    );
     let defaults = Defaults {
         cloud,
         authority_host: url(&raw.authority_host, "defaults.authority_host")?,
@@ -216,9 +223,8 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
         page_size,
         batch_size: raw.batch_size.map_or(500, |b| b.into_inner()),
         tenant_concurrency: raw.tenant_concurrency.map_or(8, |b| b.into_inner()),
-        checkpoint_dir: raw
-            .checkpoint_dir
-            .map_or_else(|| PathBuf::from("./checkpoints"), |t| PathBuf::from(t.0)),
+        checkpoint_dir,
+        quarantine_file,
         since,
         user_agent: raw.user_agent.map_or_else(
             || {

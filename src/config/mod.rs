@@ -7,6 +7,7 @@
 //! overlap = "10m"
 //! page_size = 1000
 //! checkpoint_dir = "./checkpoints"
+//! quarantine_file = "./checkpoints/quarantine.jsonl"  # alerts that cannot be read (the default)
 //! client_id = "00000000-0000-0000-0000-000000000000"  # the MSSP's multi-tenant app
 //! client_secret = "${DEFENDER_CLIENT_SECRET}"
 //! proxy = "http://proxy.mssp.example:3128"  # or "environment"; default none
@@ -162,6 +163,10 @@ pub struct Defaults {
     pub tenant_concurrency: usize,
     /// `checkpoint_dir`, default `./checkpoints`.
     pub checkpoint_dir: PathBuf,
+    /// `quarantine_file`: the dead-letter file for alerts that cannot be
+    /// read ([`ForwarderBuilder::quarantine_file`](crate::forward::ForwarderBuilder::quarantine_file));
+    /// default `quarantine.jsonl` in `checkpoint_dir`.
+    pub quarantine_file: PathBuf,
     /// `since`: where a first run starts; default 24 hours ago.
     pub since: Option<Timestamp>,
     /// `user_agent`, default `MdatpPartner-DefenderSiem-Forwarder/<version>`.

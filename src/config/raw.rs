@@ -30,6 +30,7 @@ pub(crate) struct RawDefaults {
     pub(crate) batch_size: Option<Spanned<usize>>,
     pub(crate) tenant_concurrency: Option<Spanned<usize>>,
     pub(crate) checkpoint_dir: Option<Text>,
+    pub(crate) quarantine_file: Option<Text>,
     pub(crate) since: Option<Spanned<Text>>,
     pub(crate) user_agent: Option<Text>,
     pub(crate) client_id: Option<Text>,

@@ -111,7 +111,14 @@ impl HecEnvelope {
         out.extend_from_slice(b",\"tenantName\":");
         json_str(out, &record.tenant.name);
         out.extend_from_slice(b"},\"event\":");
-        compact_json_into(record.raw.get(), out);
+        if record.is_malformed() {
+            // An alert no reader could type (a number out of range, nesting
+            // too deep) may be one Splunk's parser refuses too: its exact
+            // text goes as a string event, which Splunk always takes.
+            json_str(out, record.raw.get());
+        } else {
+            compact_json_into(record.raw.get(), out);
+        }
         out.push(b'}');
     }
 }

@@ -119,6 +119,34 @@ impl Format {
         }
     }
 
+    /// True when the format carries the alert's raw JSON (JSON, the JSON
+    /// envelope, OCSF, HEC, Sentinel, and syslog with a JSON payload), so a
+    /// record whose typed view is empty ([`AlertRecord::is_malformed`])
+    /// still shows the whole alert. The others (CEF, LEEF, syslog with a
+    /// CEF or LEEF payload) are made from the typed view only, and the sinks
+    /// writing them skip such a record.
+    ///
+    /// ```
+    /// use defender_siem::format::Format;
+    ///
+    /// assert!("json".parse::<Format>()?.carries_raw_json());
+    /// assert!("rfc5424".parse::<Format>()?.carries_raw_json());
+    /// assert!(!"cef".parse::<Format>()?.carries_raw_json());
+    /// # Ok::<(), defender_siem::Error>(())
+    /// ```
+    pub fn carries_raw_json(&self) -> bool {
+        match self {
+            Format::Json
+            | Format::JsonEnvelope
+            | Format::Ocsf(_)
+            | Format::Hec(_)
+            | Format::Sentinel(_) => true,
+            Format::Rfc5424(o) => o.carries_raw_json(),
+            Format::Rfc3164(o) => o.carries_raw_json(),
+            Format::Cef(_) | Format::Leef(_) => false,
+        }
+    }
+
     /// Appends one record, without a line end. `now` is only used by the
     /// formats that need a time for an alert that has none.
     pub fn encode(&self, record: &AlertRecord, now: DateTime<Utc>, out: &mut Vec<u8>) {

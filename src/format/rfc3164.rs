@@ -45,6 +45,12 @@ impl Default for Rfc3164Options {
 }
 
 impl Rfc3164Options {
+    /// True when the payload is the raw alert JSON (plain or in the tenant
+    /// envelope), not a text format made from the typed view.
+    pub fn carries_raw_json(&self) -> bool {
+        matches!(self.payload, Payload::Json | Payload::JsonEnvelope)
+    }
+
     /// Facility. Default `local0`.
     pub fn facility(mut self, facility: Facility) -> Self {
         self.facility = facility;

@@ -124,7 +124,14 @@ impl SentinelRow {
         let link = facts::portal_link(record, &self.portal_base);
         row.str("AlertLink", link.as_ref().map(Url::as_str));
         row.key("Alert");
-        compact_json_into(record.raw.get(), row.out);
+        if record.is_malformed() {
+            // As in the HEC envelope: the exact text of an alert no reader
+            // could type goes as a string, which the ingestion API always
+            // parses (its JSON reader has its own depth and number limits).
+            json_str(row.out, record.raw.get());
+        } else {
+            compact_json_into(record.raw.get(), row.out);
+        }
         row.out.push(b'}');
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::quarantine::Quarantine;
 use super::source::AlertSource;
 use super::status::TenantStatus;
 use super::{Forwarder, Inner, MalformedHook, Settings};
@@ -27,6 +28,7 @@ pub struct ForwarderBuilder {
     store: Option<Arc<dyn CheckpointStore>>,
     settings: Settings,
     on_malformed: Option<MalformedHook>,
+    quarantine_file: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for ForwarderBuilder {
@@ -61,6 +63,7 @@ impl Default for ForwarderBuilder {
                 breaker_cooldown: Duration::from_secs(30),
             },
             on_malformed: None,
+            quarantine_file: None,
         }
     }
 }
@@ -159,14 +162,34 @@ impl ForwarderBuilder {
         self
     }
 
-    /// Called with every alert that could not be read (it is set aside, not
-    /// sent). By default such alerts are logged with `tracing::error!`
-    /// (index, id, JSON path) and counted in the status.
+    /// Called with every alert that could not be read (it is quarantined and
+    /// sent as raw JSON, see [`ForwarderBuilder::quarantine_file`]). By
+    /// default such alerts are logged with `tracing::error!` (index, id,
+    /// JSON path) and counted in the status.
     pub fn on_malformed(
         mut self,
         hook: impl Fn(&TenantInfo, &crate::models::MalformedAlert) + Send + Sync + 'static,
     ) -> Self {
         self.on_malformed = Some(Arc::new(hook));
+        self
+    }
+
+    /// The dead-letter file for alerts that cannot be read into their model
+    /// (a number out of range, nesting too deep, bytes that are not UTF-8):
+    /// each is appended there (mode 0600, synced) with its tenant, index, id,
+    /// JSON path, reason and exact bytes, de-duplicated by the SHA-256 of its
+    /// bytes across runs. The configuration file's forwarder puts it at
+    /// `<checkpoint_dir>/quarantine.jsonl`. Unset, the quarantine is kept in
+    /// memory only (a warning says so at build), and a restart may
+    /// quarantine and send such an alert again.
+    ///
+    /// ```
+    /// # fn f(b: defender_siem::forward::ForwarderBuilder) -> defender_siem::forward::ForwarderBuilder {
+    /// b.quarantine_file("./checkpoints/quarantine.jsonl")
+    /// # }
+    /// ```
+    pub fn quarantine_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.quarantine_file = Some(path.into());
         self
     }
 
@@ -224,6 +247,15 @@ impl ForwarderBuilder {
                 CheckpointKey::new(tenant.id.clone(), sink.name())?;
             }
         }
+        let quarantine = match &self.quarantine_file {
+            Some(path) => Quarantine::open(path)?,
+            None => {
+                tracing::warn!(
+                    "no quarantine file set: alerts that cannot be read are kept in memory only"
+                );
+                Quarantine::in_memory()
+            }
+        };
         let status = self
             .tenants
             .iter()
@@ -242,6 +274,7 @@ impl ForwarderBuilder {
                 store,
                 settings: self.settings,
                 on_malformed: self.on_malformed,
+                quarantine,
                 status: Mutex::new(status),
                 shutdown: crate::retry::Cancel::new(),
                 started: chrono::Utc::now(),

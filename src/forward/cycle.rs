@@ -53,6 +53,9 @@ struct SinkRun {
     error: Option<StatusError>,
     /// Shutdown stopped this pair's delivery (not an error).
     interrupted: bool,
+    /// Quarantined alerts this sink took (or declined) and the quarantine
+    /// has not yet recorded as handed over.
+    handed: Vec<Arc<str>>,
 }
 
 impl Inner {
@@ -95,6 +98,7 @@ impl Inner {
                         filtered_out: 0,
                         error: None,
                         interrupted: false,
+                        handed: Vec::new(),
                     });
                 }
                 Err(e) => {
@@ -112,6 +116,8 @@ impl Inner {
             fetched: 0,
             malformed: 0,
             foreign_tenant: 0,
+            quarantined: 0,
+            quarantined_alerts: Vec::new(),
             error: None,
             interrupted: false,
             sinks: Vec::new(),
@@ -247,8 +253,21 @@ impl Inner {
                             index = bad.index(),
                             id = bad.id(),
                             path = bad.path(),
-                            "{bad}; set aside"
+                            quarantine = self.quarantine.path().map(|p| p.display().to_string()),
+                            "{bad}; quarantined and sent as raw JSON"
                         ),
+                    }
+                    // Durably quarantined before anything moves on.
+                    if let Err(e) = self.quarantine_one(tenant, &bad, report).await {
+                        error!(error = %e, "alert not quarantined; the poll ends here");
+                        self.deliver(runs, &batch).await;
+                        report.error = Some(StatusError::from_error(&e, Utc::now()));
+                        return false;
+                    }
+                    batch.push(AlertRecord::from_malformed(tenant.clone(), *bad));
+                    if batch.len() >= settings.batch_size {
+                        self.deliver(runs, &batch).await;
+                        batch.clear();
                     }
                 }
                 Some(Err(e)) => {
@@ -298,7 +317,7 @@ impl Inner {
         async {
             let mut wanted = Vec::with_capacity(batch.len());
             for (i, record) in batch.iter().enumerate() {
-                if !run.wants(record) {
+                if !run.wants(record) || self.handed_before(run, record) {
                     run.duplicates += 1;
                 } else if !run.sink.accepts(record) {
                     // Handled: the sink does not want it. Remembered like a
@@ -309,7 +328,7 @@ impl Inner {
                     wanted.push(i);
                 }
             }
-            if wanted.is_empty() {
+            if !self.record_handed(run).await || wanted.is_empty() {
                 return;
             }
             let subset;
@@ -330,6 +349,9 @@ impl Inner {
                         run.forwarded += range.len() as u64;
                         for record in &records[range] {
                             run.mark(record);
+                        }
+                        if !self.record_handed(run).await {
+                            return;
                         }
                         // Saved before the rest is retried, so a crash now
                         // does not send the accepted prefix again.
@@ -383,9 +405,59 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// Puts one alert that cannot be read in the quarantine and counts it.
+    async fn quarantine_one(
+        &self,
+        tenant: &TenantInfo,
+        bad: &crate::models::MalformedAlert,
+        report: &mut TenantReport,
+    ) -> crate::error::Result<()> {
+        if let Some(note) = self.quarantine.admit(tenant, bad).await? {
+            report.quarantined += 1;
+            if report.quarantined_alerts.len() < super::status::MAX_NAMED_QUARANTINED {
+                report.quarantined_alerts.push(note);
+            }
+        }
+        Ok(())
+    }
+
+    /// True when `record` is a quarantined alert this sink already has.
+    fn handed_before(&self, run: &SinkRun, record: &AlertRecord) -> bool {
+        record.malformed_sha256().is_some_and(|h| {
+            self.quarantine
+                .delivered_to(&record.tenant.id, h, run.sink.name())
+        })
+    }
+
+    /// Records the quarantined alerts the sink took since the last call;
+    /// false (and the pair stops) when that cannot be saved.
+    async fn record_handed(&self, run: &mut SinkRun) -> bool {
+        if run.handed.is_empty() {
+            return true;
+        }
+        let handed = std::mem::take(&mut run.handed);
+        match self
+            .quarantine
+            .mark_delivered(run.key.tenant(), handed, run.sink.name())
+            .await
+        {
+            Ok(()) => true,
+            Err(e) => {
+                error!(error = %e, "quarantine hand-over not saved; stopping this pair");
+                run.error = Some(StatusError::from_error(&e, Utc::now()));
+                false
+            }
+        }
+    }
+}
+
 impl SinkRun {
     /// Records that this version is handled (delivered or filtered out).
     fn mark(&mut self, record: &AlertRecord) {
+        if let Some(hash) = record.malformed_sha256() {
+            self.handed.push(Arc::from(hash));
+        }
         if let (Some(id), Some(ts)) = (record.alert.id.as_deref(), record.alert.last_update_time) {
             self.checkpoint.seen.insert(id, ts);
             self.newest = Some(self.newest.map_or(ts, |n| n.max(ts)));

@@ -34,6 +34,12 @@
 //!   for the next poll, while the other sinks go on; a failing tenant (bad
 //!   credentials, throttled, API down) never stops the others, and its
 //!   status names the AADSTS or Defender code.
+//! * **Nothing unreadable is lost either.** An alert that cannot be read
+//!   into its model (a number out of range, nesting too deep, bytes that
+//!   are not UTF-8) is written to a durable quarantine file before the poll
+//!   goes on, handed as its raw JSON to every sink whose format carries raw
+//!   JSON, and reported ([`TenantReport::quarantined`]); a rerun does not
+//!   quarantine or send it again. See [`ForwarderBuilder::quarantine_file`].
 //! * **Bounded memory**: one batch per tenant being polled, plus each
 //!   pair's overlap window.
 //!
@@ -61,6 +67,7 @@
 mod builder;
 mod cycle;
 mod pin;
+mod quarantine;
 mod source;
 mod status;
 
@@ -81,7 +88,9 @@ use crate::sink::{AlertSink, Breaker};
 use crate::tenant::{TenantId, TenantInfo};
 
 pub use builder::ForwarderBuilder;
+pub use quarantine::QuarantinedAlert;
 pub use source::{AlertSource, SourceStream, TenantFuture};
+pub use status::MAX_NAMED_QUARANTINED;
 pub use status::{CycleReport, SinkReport, SinkStatus, StatusError, TenantReport, TenantStatus};
 
 type MalformedHook = Arc<dyn Fn(&TenantInfo, &MalformedAlert) + Send + Sync>;
@@ -115,6 +124,8 @@ struct Inner {
     store: Arc<dyn CheckpointStore>,
     settings: Settings,
     on_malformed: Option<MalformedHook>,
+    /// Where alerts that cannot be read are kept.
+    quarantine: quarantine::Quarantine,
     status: Mutex<BTreeMap<TenantId, TenantStatus>>,
     shutdown: Cancel,
     started: DateTime<Utc>,
@@ -260,6 +271,7 @@ impl Inner {
         status.fetched += report.fetched;
         status.malformed += report.malformed;
         status.foreign_tenant += report.foreign_tenant;
+        status.quarantined += report.quarantined;
         status.last_error = report.error.clone();
         for run in runs {
             let entry = status.sinks.entry(run.name.to_owned()).or_default();

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::quarantine::QuarantinedAlert;
 use crate::error::Error;
 use crate::models::Timestamp;
 use crate::tenant::TenantInfo;
@@ -91,11 +92,13 @@ pub struct TenantStatus {
     pub last_poll: Option<DateTime<Utc>>,
     /// Alert versions fetched since the forwarder started.
     pub fetched: u64,
-    /// Alerts that could not be read and were set aside.
+    /// Alerts that could not be read (quarantined and sent as raw JSON).
     pub malformed: u64,
     /// Alerts set aside because they name another tenant than the pinned
     /// one (never delivered under this tenant's name).
     pub foreign_tenant: u64,
+    /// Alerts newly put in the quarantine since the forwarder started.
+    pub quarantined: u64,
     /// The last fetch error (token, throttling, API), cleared by a clean poll.
     pub last_error: Option<StatusError>,
     /// Per sink name.
@@ -110,6 +113,7 @@ impl TenantStatus {
             fetched: 0,
             malformed: 0,
             foreign_tenant: 0,
+            quarantined: 0,
             last_error: None,
             sinks: BTreeMap::new(),
         }
@@ -153,6 +157,11 @@ impl CycleReport {
         self.sinks().map(|s| s.filtered_out).sum()
     }
 
+    /// Alerts newly quarantined over all tenants.
+    pub fn quarantined(&self) -> u64 {
+        self.tenants.iter().map(|t| t.quarantined).sum()
+    }
+
     fn sinks(&self) -> impl Iterator<Item = &SinkReport> {
         self.tenants.iter().flat_map(|t| t.sinks.iter())
     }
@@ -173,6 +182,9 @@ impl std::fmt::Display for CycleReport {
             self.filtered_out(),
             failed
         )?;
+        if self.quarantined() > 0 {
+            write!(f, ", {} alert(s) quarantined", self.quarantined())?;
+        }
         if self.interrupted() {
             f.write_str(", interrupted by shutdown")?;
         }
@@ -200,12 +212,17 @@ pub struct TenantReport {
     pub tenant: Arc<TenantInfo>,
     /// Alert versions fetched.
     pub fetched: u64,
-    /// Alerts set aside because they could not be read.
+    /// Alerts that could not be read, counted each time they are fetched.
     pub malformed: u64,
     /// Alerts set aside because their `aadTenantId` names another tenant
     /// than the one this tenant is pinned to; never delivered. A poll with
     /// any is not a success.
     pub foreign_tenant: u64,
+    /// Alerts this poll put in the quarantine for the first time (a rerun
+    /// does not count them again).
+    pub quarantined: u64,
+    /// The first [`MAX_NAMED_QUARANTINED`] of them, named.
+    pub quarantined_alerts: Vec<QuarantinedAlert>,
     /// The error that ended the poll early, if any.
     pub error: Option<StatusError>,
     /// Shutdown cut this poll short: what was acknowledged is kept, the
@@ -216,12 +233,13 @@ pub struct TenantReport {
 }
 
 impl TenantReport {
-    /// True when the fetch and every sink succeeded and shutdown did not
-    /// cut the poll short.
+    /// True when the fetch and every sink succeeded, no alert was newly
+    /// quarantined, and shutdown did not cut the poll short.
     pub fn is_success(&self) -> bool {
         !self.interrupted
             && self.error.is_none()
             && self.foreign_tenant == 0
+            && self.quarantined == 0
             && self.sinks.iter().all(|s| s.error.is_none())
     }
 }
@@ -243,6 +261,9 @@ impl std::fmt::Display for TenantReport {
                 self.foreign_tenant
             )?;
         }
+        if self.quarantined > 0 {
+            write!(f, ", {} quarantined", self.quarantined)?;
+        }
         if self.interrupted {
             f.write_str(", interrupted by shutdown")?;
         }
@@ -252,9 +273,23 @@ impl std::fmt::Display for TenantReport {
         for sink in &self.sinks {
             write!(f, "\n  {sink}")?;
         }
+        for alert in &self.quarantined_alerts {
+            write!(f, "\n  {alert}")?;
+        }
+        if self.quarantined > self.quarantined_alerts.len() as u64 {
+            write!(
+                f,
+                "\n  and {} more quarantined",
+                self.quarantined - self.quarantined_alerts.len() as u64
+            )?;
+        }
         Ok(())
     }
 }
+
+/// At most this many quarantined alerts are named in a [`TenantReport`]
+/// (all are counted).
+pub const MAX_NAMED_QUARANTINED: usize = 100;
 
 /// What one poll did for one (tenant, sink) pair. For each pair,
 /// `forwarded + filtered_out + duplicates_dropped` is what was fetched

@@ -84,8 +84,14 @@ impl Filter {
         self
     }
 
-    /// Whether `record` passes.
+    /// Whether `record` passes. A record whose typed view could not be read
+    /// ([`AlertRecord::is_malformed`]) is checked against the tenants only:
+    /// its severity, status and the rest are unknown, and an alert that
+    /// cannot be read is shown rather than filtered out unseen.
     pub fn matches(&self, record: &AlertRecord) -> bool {
+        if record.is_malformed() {
+            return one_of(&self.tenants, Some(&record.tenant.id), |x, y| x == y);
+        }
         let a = &record.alert;
         if let Some(min) = &self.min_severity
             && a.severity.as_ref().is_none_or(|s| s < min)

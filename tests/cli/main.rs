@@ -12,6 +12,7 @@ mod convert_formats;
 mod examples_cli;
 mod forwarder_cli;
 mod forwarder_crash;
+mod forwarder_quarantine_cli;
 mod forwarder_receivers;
 mod forwarder_shutdown;
 mod probe_cli;

@@ -393,7 +393,14 @@ async fn run_polls_until_shutdown_then_returns_the_last_report() {
         .await
         .expect("run() stops after the shutdown signal")
         .unwrap();
-    assert!(report.is_success(), "{report:?}");
+    // The signal may cut the poll under way short: that is no failure.
+    assert!(
+        report
+            .tenants
+            .iter()
+            .all(|t| t.error.is_none() && t.sinks.iter().all(|s| s.error.is_none())),
+        "{report:?}"
+    );
     let got = versions(&sink);
     assert_eq!(
         got.len(),

@@ -23,6 +23,7 @@ mod email_smtp;
 mod format_encoders;
 mod forwarder_chaos;
 mod forwarder_delivery;
+mod forwarder_quarantine;
 mod forwarder_simulator;
 mod forwarder_sink_outage;
 mod forwarder_tenant_pin;

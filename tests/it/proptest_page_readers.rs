@@ -398,3 +398,62 @@ fn a_repeated_value_is_read_as_the_general_reader_reads_it() {
         assert_eq!(ids, ["b"]);
     }
 }
+
+/// Alerts around one that holds a byte that is not UTF-8, and where it is:
+/// the page's text with `"\u{fffd}"` as that alert's title, the offset of
+/// that character, and the alert's index.
+fn page_with_a_bad_byte() -> impl Strategy<Value = (String, usize, usize)> {
+    (
+        prop::collection::vec(alert_text(), 0..5),
+        any::<prop::sample::Index>(),
+        ws(),
+    )
+        .prop_map(|(mut alerts, at, w)| {
+            let k = at.index(alerts.len() + 1);
+            alerts.insert(k, format!("{{\"id\":\"bad\",{w}\"title\":\"x\u{fffd}\"}}"));
+            let mut text = format!("{{\"@odata.context\":\"c\",{w}\"value\":[");
+            let mut offset = 0;
+            for (i, alert) in alerts.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                if i == k {
+                    offset = text.len() + alert.find('\u{fffd}').unwrap_or(0);
+                }
+                text.push_str(alert);
+            }
+            text.push_str("]}");
+            (text, offset, k)
+        })
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// One alert holding a byte that is not UTF-8 spoils that alert only:
+    /// the page reads as it did with the character in its place, but for
+    /// that alert, which is malformed with its exact bytes (and a repaired
+    /// copy that is the page's original text of it).
+    #[test]
+    fn a_bad_byte_spoils_only_its_alert((text, offset, k) in page_with_a_bad_byte()) {
+        let before = general_page::<Alert>(text.as_bytes()).unwrap();
+        let mut bytes = text.clone().into_bytes();
+        bytes.splice(offset..offset + '\u{fffd}'.len_utf8(), [0xff]);
+        prop_assert!(fast_page::<Alert>(&bytes).is_none());
+        let after = defender_siem::models::parse_page::<Alert>(&bytes).unwrap();
+        prop_assert_eq!(after.len(), before.len());
+        prop_assert_eq!(&after.context, &before.context);
+        for (i, (a, b)) in after.alerts.iter().zip(&before.alerts).enumerate() {
+            if i != k {
+                prop_assert_eq!(a, b);
+                continue;
+            }
+            let bad = a.as_ref().unwrap_err();
+            prop_assert_eq!((bad.index(), bad.id(), bad.path()), (k, Some("bad"), "$.title"));
+            prop_assert!(!bad.is_utf8());
+            let original = b.as_ref().map_or_else(|m| m.raw().get(), |p| p.raw.get());
+            prop_assert_eq!(bad.raw().get(), original);
+            prop_assert!(bad.raw_bytes().contains(&0xff));
+        }
+    }
+}

@@ -10,9 +10,10 @@ use serde_json::value::RawValue;
 use crate::models::fields::Key;
 use crate::models::raw::RawJson;
 
-/// An alert whose JSON is well formed but does not fit the model: a member
-/// of the wrong type, a timestamp that is not one. It keeps its raw bytes so
-/// it can still be forwarded (or set aside) rather than lost.
+/// An alert that could not be read into its model: a member of the wrong
+/// type, a timestamp that is not one, a number out of range, nesting deeper
+/// than the reader allows, or bytes that are not UTF-8. It keeps its raw
+/// bytes so it can still be forwarded (or quarantined) rather than lost.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("alert #{index}{} is malformed at `{path}`: {message}", IdSuffix(.id.as_deref()))]
 pub struct MalformedAlert {
@@ -21,7 +22,12 @@ pub struct MalformedAlert {
     path: String,
     message: String,
     raw: RawJson,
+    /// The exact bytes when they are not UTF-8 (then `raw` is a repaired
+    /// copy).
+    bytes: Option<Box<[u8]>>,
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 struct IdSuffix<'a>(Option<&'a str>);
 
@@ -53,6 +59,29 @@ impl MalformedAlert {
             path,
             message,
             raw: RawJson::from_checked(raw),
+            bytes: None,
+        }
+    }
+
+    /// An alert whose bytes are not UTF-8 (so no JSON reader takes it).
+    /// `raw` becomes a repaired copy (each bad sequence replaced by U+FFFD)
+    /// when that is one JSON value, else the repaired text as a JSON string;
+    /// the exact bytes stay in [`MalformedAlert::raw_bytes`].
+    pub(super) fn not_utf8(index: usize, bytes: &[u8], bad_at: usize) -> Self {
+        let repaired = String::from_utf8_lossy(bytes).into_owned();
+        let raw = match RawJson::from_string(repaired.clone()) {
+            Ok(raw) => raw,
+            Err(_) => RawJson::from_checked(
+                &serde_json::to_string(&repaired).unwrap_or_else(|_| "null".to_owned()),
+            ),
+        };
+        MalformedAlert {
+            index,
+            id: super::split::probe_id(bytes),
+            path: super::split::path_of(bytes, bad_at),
+            message: format!("invalid UTF-8 at byte {bad_at} of the alert"),
+            raw,
+            bytes: Some(bytes.into()),
         }
     }
 
@@ -63,6 +92,7 @@ impl MalformedAlert {
             path: "$".to_owned(),
             message: "expected an alert object".to_owned(),
             raw: RawJson::from(raw),
+            bytes: None,
         }
     }
 
@@ -87,12 +117,51 @@ impl MalformedAlert {
         &self.message
     }
 
-    /// The alert's exact bytes.
+    /// The alert's JSON: its exact bytes, or, when those are not UTF-8
+    /// ([`MalformedAlert::is_utf8`]), a repaired copy in which each bad
+    /// sequence is U+FFFD (or, if that is still not one JSON value, the
+    /// repaired text as a JSON string).
     pub fn raw(&self) -> &RawJson {
         &self.raw
     }
 
-    /// Takes the alert's exact bytes.
+    /// The alert's exact bytes as the API sent them, UTF-8 or not.
+    ///
+    /// ```
+    /// use defender_siem::models::{parse_page, Alert};
+    ///
+    /// let page = parse_page::<Alert>(b"{\"value\":[{\"id\":\"a1\"},{\"id\":\"a2\",\"title\":\"\xff\"}]}")?;
+    /// assert_eq!(page.parsed().count(), 1);
+    /// let bad = page.malformed().next().unwrap();
+    /// assert_eq!((bad.index(), bad.id(), bad.path()), (1, Some("a2"), "$.title"));
+    /// assert!(!bad.is_utf8());
+    /// assert_eq!(bad.raw_bytes(), b"{\"id\":\"a2\",\"title\":\"\xff\"}");
+    /// assert_eq!(bad.raw().get(), "{\"id\":\"a2\",\"title\":\"\u{fffd}\"}");
+    /// # Ok::<(), defender_siem::models::PageError>(())
+    /// ```
+    pub fn raw_bytes(&self) -> &[u8] {
+        self.bytes.as_deref().unwrap_or(self.raw.as_bytes())
+    }
+
+    /// The SHA-256 of [`MalformedAlert::raw_bytes`], in lower-case hex: what
+    /// the forwarder's quarantine recognizes the alert by.
+    pub fn sha256(&self) -> String {
+        let digest = ring::digest::digest(&ring::digest::SHA256, self.raw_bytes());
+        let mut hex = String::with_capacity(64);
+        for byte in digest.as_ref() {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        hex
+    }
+
+    /// False when the alert's bytes are not UTF-8, so that
+    /// [`MalformedAlert::raw`] is a repaired copy, not the exact bytes.
+    pub fn is_utf8(&self) -> bool {
+        self.bytes.is_none()
+    }
+
+    /// Takes the alert's JSON (see [`MalformedAlert::raw`]).
     pub fn into_raw(self) -> RawJson {
         self.raw
     }

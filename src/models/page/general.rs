@@ -13,12 +13,57 @@ use serde_json::value::RawValue;
 
 use super::envelope::Member;
 use super::error::{MalformedAlert, PageError};
+use super::split;
 use super::types::{Page, ParsedAlert};
 use crate::models::fields::Key;
 
 /// Reads one API response (an OData envelope with a `value` array) with
 /// the general reader alone; see [`parse_page`](crate::models::parse_page).
+///
+/// A page refused only because some of its bytes are not UTF-8 is cut
+/// into its alerts byte by byte (without reading UTF-8): each alert that
+/// is UTF-8 is read as usual, each one that is not becomes a
+/// [`MalformedAlert`] with its exact bytes, so one bad byte spoils one
+/// alert, not its page.
 pub fn parse_page<T: DeserializeOwned>(input: &[u8]) -> Result<Page<T>, PageError> {
+    match parse_whole(input) {
+        Ok(page) => Ok(page),
+        Err(e) if std::str::from_utf8(input).is_err() => isolate(input).ok_or(e),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads a page that is not UTF-8 alert by alert, or `None` when it is
+/// broken in some other way too (the caller then reports the page's error).
+fn isolate<T: DeserializeOwned>(input: &[u8]) -> Option<Page<T>> {
+    let cut = split::split_page(input)?;
+    // The envelope alone, with an empty `value`, read by the usual reader:
+    // a bad byte outside the alerts (in `@odata.nextLink`, say) still
+    // fails the page.
+    let mut envelope = Vec::with_capacity(input.len() - cut.array.len() + 2);
+    envelope.extend_from_slice(&input[..cut.array.start]);
+    envelope.extend_from_slice(b"[]");
+    envelope.extend_from_slice(&input[cut.array.end..]);
+    let mut page = parse_whole::<T>(&envelope).ok()?;
+    page.alerts.reserve(cut.elements.len());
+    for (index, span) in cut.elements.into_iter().enumerate() {
+        let bytes = &input[span];
+        match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                let raw: &RawValue = serde_json::from_str(text).ok()?;
+                page.alerts.push(ParsedAlert::from_raw(index, raw));
+            }
+            Err(e) => {
+                page.alerts
+                    .push(Err(MalformedAlert::not_utf8(index, bytes, e.valid_up_to())))
+            }
+        }
+    }
+    Some(page)
+}
+
+/// The whole page through serde_json, which needs it to be UTF-8.
+fn parse_whole<T: DeserializeOwned>(input: &[u8]) -> Result<Page<T>, PageError> {
     let mut de = serde_json::Deserializer::from_slice(input);
     let envelope = EnvelopeSeed { strict: true }
         .deserialize(&mut de)
@@ -200,6 +245,69 @@ fn next_line_start(input: &[u8], from: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::Alert;
+
+    #[test]
+    fn a_bad_byte_spoils_one_alert_not_its_page() {
+        let mut input = b"{\"@odata.context\":\"c\",\"value\":[{\"id\":\"a1\"},".to_vec();
+        input.extend_from_slice(b"{\"id\":\"a2\",\"title\":\"x\xc3(\"},{\"id\":\"a3\"}],");
+        input.extend_from_slice(b"\"@odata.nextLink\":\"https://n\"}");
+        let page = parse_page::<Alert>(&input).unwrap();
+        assert_eq!(page.context.as_deref(), Some("c"));
+        assert_eq!(page.next_link.as_deref(), Some("https://n"));
+        let ids: Vec<_> = page.parsed().map(|p| p.alert_id()).collect();
+        assert_eq!(ids, ["a1", "a3"]);
+        let bad = page.malformed().next().unwrap();
+        assert_eq!(
+            (bad.index(), bad.id(), bad.path()),
+            (1, Some("a2"), "$.title")
+        );
+        assert!(bad.message().contains("UTF-8"), "{}", bad.message());
+        assert_eq!(bad.raw_bytes(), b"{\"id\":\"a2\",\"title\":\"x\xc3(\"}");
+        assert!(!bad.is_utf8());
+        assert_eq!(bad.raw().get(), "{\"id\":\"a2\",\"title\":\"x\u{fffd}(\"}");
+    }
+
+    #[test]
+    fn a_bad_byte_outside_the_alerts_still_fails_the_page() {
+        for input in [
+            &b"{\"value\":[{\"id\":\"a\"}],\"@odata.nextLink\":\"\xff\"}"[..],
+            b"{\"value\":[{\"id\":\"a\"},{\"id\":\"\xff\"}",
+            b"{\"value\":[{\"id\":\"a\" \"b\"},{\"id\":\"\xff\"}]}",
+        ] {
+            assert!(
+                parse_page::<Alert>(input).is_err(),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn out_of_range_numbers_and_deep_nesting_spoil_one_alert() {
+        let mut input = b"{\"value\":[{\"id\":\"a1\"},{\"id\":\"a2\",\"x\":1e999},".to_vec();
+        input.extend_from_slice(b"{\"id\":\"a3\",\"deep\":");
+        input.extend(std::iter::repeat_n(b'[', 100_000));
+        input.extend(std::iter::repeat_n(b']', 100_000));
+        input.extend_from_slice(b"},{\"id\":\"a4\"}]}");
+        for page in [
+            parse_page::<Alert>(&input).unwrap(),
+            crate::models::parse_page::<Alert>(&input).unwrap(),
+        ] {
+            let ids: Vec<_> = page.parsed().map(|p| p.alert_id()).collect();
+            assert_eq!(ids, ["a1", "a4"]);
+            let bad: Vec<_> = page
+                .malformed()
+                .map(|m| (m.index(), m.id(), m.is_utf8()))
+                .collect();
+            assert_eq!(bad, [(1, Some("a2"), true), (2, Some("a3"), true)]);
+            let deep = page.malformed().nth(1).unwrap();
+            assert_eq!(
+                deep.raw().len(),
+                "{\"id\":\"a3\",\"deep\":}".len() + 200_000
+            );
+        }
+    }
 
     #[test]
     fn resync_skips_to_next_value_line() {

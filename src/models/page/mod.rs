@@ -1,7 +1,8 @@
 //! Lossless, fault-isolated parsing of alert pages.
 //!
 //! Each alert is read into its typed view on its own, and its exact bytes are
-//! kept beside it, so one malformed alert (a wrong type, a bad timestamp) is
+//! kept beside it, so one malformed alert (a wrong type, a bad timestamp, a
+//! number out of range, nesting too deep, bytes that are not UTF-8) is
 //! reported with its index, id and JSON path while every other alert of the
 //! page still parses. Only a page that is not JSON at all, or is cut short,
 //! fails as a whole, with the byte offset.
@@ -14,6 +15,10 @@
 //!   syntax error, a missing `value`) makes it give up.
 //! * [`general`] cuts every alert out first ([`RawValue`]) and then reads
 //!   each one; it reads anything and produces the exact error to report.
+//!   A page it refuses only because some bytes are not UTF-8 is cut by a
+//!   byte-level splitter instead (`split`: strings, escapes and depth, in a
+//!   loop), so the alert holding them becomes a [`MalformedAlert`] with its
+//!   exact bytes ([`MalformedAlert::raw_bytes`]) and the others are read.
 //!
 //! [`parse_page`] and [`parse_records`] try the fast reader, then the
 //! general one. Wherever the fast reader gives a result it is the general
@@ -28,6 +33,7 @@ mod envelope;
 mod error;
 mod fast;
 mod general;
+mod split;
 mod types;
 
 pub use error::{MalformedAlert, PageError, PageErrorKind};

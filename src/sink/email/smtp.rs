@@ -321,6 +321,13 @@ impl AlertSink for EmailSink {
         &self.name
     }
 
+    /// Not a record whose typed view could not be read
+    /// ([`AlertRecord::is_malformed`]): rules match the typed view, and a
+    /// mail made from an empty one would say nothing.
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        !record.is_malformed()
+    }
+
     /// One e-mail per matched alert per rule, one attempt each. On an
     /// error, [`SinkError::accepted`] is the index of the alert whose
     /// e-mail failed: every alert before it had all its e-mails sent. The

@@ -169,6 +169,13 @@ impl AlertSink for FileSink {
         NAME
     }
 
+    /// Every record, but one whose typed view could not be read
+    /// ([`AlertRecord::is_malformed`]) only when the format carries the raw
+    /// JSON ([`crate::format::Format::carries_raw_json`]).
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        !record.is_malformed() || self.config.format.carries_raw_json()
+    }
+
     /// The batch in one piece, or nothing of it (accepted 0).
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         if batch.is_empty() {

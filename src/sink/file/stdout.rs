@@ -52,6 +52,13 @@ impl AlertSink for StdoutSink {
         "stdout"
     }
 
+    /// Every record, but one whose typed view could not be read
+    /// ([`AlertRecord::is_malformed`]) only when the format carries the raw
+    /// JSON ([`crate::format::Format::carries_raw_json`]).
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        !record.is_malformed() || self.format.carries_raw_json()
+    }
+
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         let mut buf = self.buf.lock().await;
         buf.clear();

@@ -40,6 +40,17 @@ pub enum MessageFormat {
     Rfc3164(Rfc3164Options),
 }
 
+impl MessageFormat {
+    /// True when the payload is the raw alert JSON, which still carries an
+    /// alert whose typed view could not be read.
+    pub fn carries_raw_json(&self) -> bool {
+        match self {
+            MessageFormat::Rfc5424(o) => o.carries_raw_json(),
+            MessageFormat::Rfc3164(o) => o.carries_raw_json(),
+        }
+    }
+}
+
 /// Settings of a [`SyslogSink`]; see [`SyslogSink::udp`],
 /// [`SyslogSink::tcp`] and [`SyslogSink::tls`].
 #[derive(Clone)]

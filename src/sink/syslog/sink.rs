@@ -190,6 +190,13 @@ impl AlertSink for SyslogSink {
         NAME
     }
 
+    /// Every record, but one whose typed view could not be read
+    /// ([`AlertRecord::is_malformed`]) only when the format carries the raw
+    /// JSON ([`super::MessageFormat::carries_raw_json`]).
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        !record.is_malformed() || self.config.format.carries_raw_json()
+    }
+
     /// One attempt: on a connect or write failure the error is retryable
     /// and [`SinkError::accepted`] is the number of messages written
     /// completely; the next `send` (of the rest) reconnects.
