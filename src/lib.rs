@@ -96,6 +96,7 @@ pub mod simulator;
 pub mod sink;
 mod tenant;
 pub mod transport;
+mod unicode;
 
 /// The attribute an [`impl AlertSink`](sink::AlertSink) (or any of the
 /// crate's async traits) needs: the crate's traits are declared with

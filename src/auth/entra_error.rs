@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::aadsts::{self, Explanation};
 use crate::tenant::TenantId;
-use crate::transport::clip;
+use crate::transport::{server_field, server_text};
 
 /// Entra ID's answer to a failed token request, with the AADSTS code(s)
 /// explained in MSSP terms ([`aadsts`]).
@@ -43,7 +43,22 @@ impl EntraError {
     /// Reads a token endpoint's error answer. Never fails: an unreadable
     /// body gives an error named `unexpected_response`.
     pub fn from_response(tenant: &TenantId, status: Option<u16>, body: &[u8]) -> Self {
+        Self::from_response_sent(tenant, status, body, &[])
+    }
+
+    /// [`EntraError::from_response`] for a request that carried the
+    /// secrets in `sent` (client secret, assertion, refresh token): every
+    /// field is passed through [`server_text`], which cuts them out, clips
+    /// it and escapes control characters, so an answer that echoes a secret
+    /// or holds CR/LF cannot put either into a log line.
+    pub(crate) fn from_response_sent(
+        tenant: &TenantId,
+        status: Option<u16>,
+        body: &[u8],
+        sent: &[&str],
+    ) -> Self {
         let wire: Wire = serde_json::from_slice(body).unwrap_or_default();
+        let clean = |text: Option<String>, max: usize| server_field(text, sent, max);
         let description = wire.error_description.unwrap_or_default();
         let mut codes: Vec<u32> = wire
             .error_codes
@@ -61,15 +76,13 @@ impl EntraError {
         EntraError {
             tenant: tenant.clone(),
             status,
-            error: wire
-                .error
-                .unwrap_or_else(|| "unexpected_response".to_owned()),
+            error: clean(wire.error, 100).unwrap_or_else(|| "unexpected_response".to_owned()),
             codes,
-            summary: summary(&description),
-            trace_id: wire.trace_id,
-            correlation_id: wire.correlation_id,
+            summary: summary(&description).map(|line| server_text(line, sent, 300)),
+            trace_id: clean(wire.trace_id, 100),
+            correlation_id: clean(wire.correlation_id, 100),
             timestamp: wire.timestamp.as_deref().and_then(parse_timestamp),
-            error_uri: wire.error_uri,
+            error_uri: clean(wire.error_uri, 300),
         }
     }
 
@@ -188,8 +201,9 @@ fn codes_in_text(text: &str) -> Vec<u32> {
         .collect()
 }
 
-/// The first line of the description, without its `AADSTSnnn: ` prefix.
-fn summary(description: &str) -> Option<String> {
+/// The first line of the description, without its `AADSTSnnn: ` prefix
+/// (raw: the caller scrubs and clips it).
+fn summary(description: &str) -> Option<&str> {
     let line = description.lines().next()?.trim();
     let line = match line.strip_prefix("AADSTS") {
         Some(rest) => rest
@@ -198,7 +212,7 @@ fn summary(description: &str) -> Option<String> {
             .trim(),
         None => line,
     };
-    (!line.is_empty()).then(|| clip(line, 300))
+    (!line.is_empty()).then_some(line)
 }
 
 #[cfg(test)]

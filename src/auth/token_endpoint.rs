@@ -135,9 +135,26 @@ async fn attempt_once(
         });
     }
     Err(AttemptError::Entra(
-        EntraError::from_response(tenant, Some(status), &body),
+        EntraError::from_response_sent(tenant, Some(status), &body, &sent_secrets(form)),
         retry_after,
     ))
+}
+
+/// The form fields that carry a credential: an answer that echoes them
+/// must not put them into an error.
+const SECRET_FIELDS: [&str; 5] = [
+    "client_secret",
+    "client_assertion",
+    "refresh_token",
+    "assertion",
+    "code",
+];
+
+fn sent_secrets<'a>(form: &[(&str, &'a str)]) -> Vec<&'a str> {
+    form.iter()
+        .filter(|(key, _)| SECRET_FIELDS.contains(key))
+        .map(|(_, value)| *value)
+        .collect()
 }
 
 #[cfg(test)]

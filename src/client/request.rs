@@ -100,7 +100,16 @@ impl Inner {
                     Some(tenant),
                     e,
                 ))),
-                Ok(response) => read(service, tenant, url.path(), response).await,
+                Ok(response) => {
+                    read(
+                        service,
+                        tenant,
+                        url.path(),
+                        response,
+                        &[token.secret().expose()],
+                    )
+                    .await
+                }
             };
             let failed = match outcome {
                 Ok(body) => return Ok(body),
@@ -138,6 +147,7 @@ async fn read(
     tenant: &TenantId,
     path: &str,
     response: reqwest::Response,
+    sent: &[&str],
 ) -> std::result::Result<Vec<u8>, Outcome> {
     let status = response.status().as_u16();
     let retry_after = response
@@ -152,7 +162,8 @@ async fn read(
     if (200..300).contains(&status) {
         return Ok(body.to_vec());
     }
-    let err = ApiError::from_response(service, Some(tenant), status, path, retry_after, &body);
+    let err = ApiError::from_response(service, Some(tenant), status, path, retry_after, &body)
+        .scrubbed_of(sent, &body);
     Err(if status == 401 {
         Outcome::Unauthorized(err)
     } else {

@@ -11,8 +11,24 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 /// U+FFFD, written for control characters the target format cannot carry.
 const REPLACEMENT: &str = "\u{FFFD}";
 
+/// True for a byte that may start a character the escapers handle: an
+/// ASCII control, `special`, or the UTF-8 lead byte of a C1 control, a
+/// format character (general category Cf) or a line separator.
 fn needs_care(b: u8, special: &[u8]) -> bool {
-    b < 0x20 || b == 0x7F || b == 0xC2 || special.contains(&b)
+    b < 0x20
+        || b == 0x7F
+        || matches!(
+            b,
+            0xC2 | 0xD8 | 0xDB | 0xDC | 0xE0 | 0xE1 | 0xE2 | 0xEF | 0xF0 | 0xF3
+        )
+        || special.contains(&b)
+}
+
+/// Writes `<U+XXXX>` for a format character or line separator (a bidi
+/// override, a zero-width space): shown, never applied, so
+/// `invoice\u{202E}fdp.exe` cannot pass for `invoiceexe.pdf`.
+fn shown_code_point(c: char, out: &mut Vec<u8>) {
+    let _ = write!(out, "<U+{:04X}>", c as u32);
 }
 
 fn push_char(out: &mut Vec<u8>, c: char) {
@@ -41,13 +57,15 @@ fn escape_with(
 
 /// The common rule for text formats: CR and LF become the two characters
 /// `\r` and `\n`, TAB becomes a space, every other control character
-/// becomes U+FFFD. Returns true when `c` was handled.
+/// becomes U+FFFD, and a format character or line separator is written as
+/// `<U+XXXX>`. Returns true when `c` was handled.
 fn controls(c: char, out: &mut Vec<u8>) -> bool {
     match c {
         '\r' => out.extend_from_slice(b"\\r"),
         '\n' => out.extend_from_slice(b"\\n"),
         '\t' => out.push(b' '),
         c if c.is_control() => out.extend_from_slice(REPLACEMENT.as_bytes()),
+        c if crate::unicode::is_invisible(c) => shown_code_point(c, out),
         _ => return false,
     }
     true
@@ -77,6 +95,7 @@ pub(crate) fn cef_header(out: &mut Vec<u8>, s: &str, max_chars: usize) {
             '\\' => out.extend_from_slice(b"\\\\"),
             '|' => out.extend_from_slice(b"\\|"),
             c if c.is_control() => out.push(b' '),
+            c if crate::unicode::is_invisible(c) => shown_code_point(c, out),
             _ => return false,
         }
         true
@@ -294,19 +313,32 @@ mod tests {
     }
 
     #[test]
+    fn format_characters_are_shown_not_applied() {
+        let spoof = "invoice\u{202E}fdp.exe\u{200B}\u{FEFF}";
+        for out in [
+            run(|o| cef_extension(o, spoof)),
+            run(|o| cef_header(o, spoof, 512)),
+            run(|o| sd_value(o, spoof)),
+            run(|o| leef_value(o, spoof, b'\t')),
+        ] {
+            assert_eq!(out, "invoice<U+202E>fdp.exe<U+200B><U+FEFF>");
+        }
+    }
+
+    #[test]
     fn escapers() {
         let hostile = "a|b\\c=d]e\"f\r\ng\th\0i\u{85}j\u{2028}日本😀";
         assert_eq!(
             run(|o| cef_extension(o, hostile)),
-            "a|b\\\\c\\=d]e\"f\\r\\ng h\u{FFFD}i\u{FFFD}j\u{2028}日本😀"
+            "a|b\\\\c\\=d]e\"f\\r\\ng h\u{FFFD}i\u{FFFD}j<U+2028>日本😀"
         );
         assert_eq!(
             run(|o| cef_header(o, hostile, 512)),
-            "a\\|b\\\\c=d]e\"f  g h i j\u{2028}日本😀"
+            "a\\|b\\\\c=d]e\"f  g h i j<U+2028>日本😀"
         );
         assert_eq!(
             run(|o| sd_value(o, hostile)),
-            "a|b\\\\c=d\\]e\\\"f\\r\\ng h\u{FFFD}i\u{FFFD}j\u{2028}日本😀"
+            "a|b\\\\c=d\\]e\\\"f\\r\\ng h\u{FFFD}i\u{FFFD}j<U+2028>日本😀"
         );
         assert_eq!(
             run(|o| leef_value(o, "a^b\\c=d\r\n\tx", b'^')),

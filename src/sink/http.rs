@@ -178,22 +178,11 @@ pub(crate) async fn send_once(
     })
 }
 
-/// `text` with every occurrence of `secret` replaced by `***`: a proxy or
-/// a receiver that echoes the request's credential into its error reply
-/// must not put it into our error. Values shorter than 8 characters (test
-/// tokens; real ones are far longer) are left alone, so that they cannot
-/// garble the message.
-pub(crate) fn without_secret(text: &str, secret: &str) -> String {
-    if secret.len() < 8 {
-        return text.to_owned();
-    }
-    text.replace(secret, "***")
-}
-
-/// At most `max` characters of a response body, for error messages.
-#[cfg_attr(not(feature = "sentinel"), allow(dead_code))]
-pub(crate) fn snippet(body: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(body);
-    let cut: String = text.chars().take(max).collect();
-    cut.replace(['\r', '\n'], " ")
+/// What a receiver answered, as it may appear in an error: the credential
+/// the request carried cut out (a proxy or a receiver may echo it), control
+/// and format characters escaped, at most `max` characters. See
+/// [`crate::transport::server_text`].
+#[cfg_attr(not(any(feature = "splunk", feature = "sentinel")), allow(dead_code))]
+pub(crate) fn reply_text(body: &[u8], credential: &str, max: usize) -> String {
+    crate::transport::server_body(body, &[credential], max)
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::scrub::server_field;
 use crate::retry::{Failure, RetryPolicy};
 use crate::tenant::TenantId;
 
@@ -77,30 +78,35 @@ impl ApiError {
         retry_after: Option<Duration>,
         body: &[u8],
     ) -> Self {
-        let parsed = serde_json::from_slice::<Envelope>(body)
-            .ok()
-            .and_then(|e| e.error);
-        let (code, message, target, request_id) = match parsed {
-            Some(b) => (
-                b.code,
-                b.message.map(|m| clip(&m, 500)),
-                b.target,
-                b.inner.and_then(|i| i.request_id),
-            ),
-            None => (None, None, None, None),
-        };
         ApiError {
             tenant: tenant.cloned(),
             service,
             status,
             path: clip(path, 200),
-            code,
-            message,
-            target,
-            request_id,
+            code: None,
+            message: None,
+            target: None,
+            request_id: None,
             retry_after,
             attempts: 1,
         }
+        .scrubbed_of(&[], body)
+    }
+
+    /// Reads the body's error fields again, cutting out every secret in
+    /// `sent` (what the request carried: the bearer token) and passing each
+    /// field through [`server_text`](super::scrub::server_text).
+    pub(crate) fn scrubbed_of(mut self, sent: &[&str], body: &[u8]) -> Self {
+        let parsed = serde_json::from_slice::<Envelope>(body)
+            .ok()
+            .and_then(|e| e.error);
+        if let Some(b) = parsed {
+            self.code = server_field(b.code, sent, 100);
+            self.message = server_field(b.message, sent, 500);
+            self.target = server_field(b.target, sent, 100);
+            self.request_id = server_field(b.inner.and_then(|i| i.request_id), sent, 100);
+        }
+        self
     }
 
     /// Records how many attempts were made before giving up.

@@ -18,6 +18,7 @@
 mod api_error;
 mod auth_header;
 mod cleartext;
+mod scrub;
 mod setters;
 mod settings;
 mod transport_error;
@@ -29,6 +30,7 @@ pub use transport_error::{TransportError, TransportKind};
 pub(crate) use api_error::clip;
 pub(crate) use auth_header::bearer_header;
 pub(crate) use cleartext::{check_cleartext, is_loopback};
+pub(crate) use scrub::{server_body, server_field, server_text};
 pub(crate) use setters::http_setters;
 
 /// The request header naming the tenant a Defender or Graph call is made

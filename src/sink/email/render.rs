@@ -108,17 +108,22 @@ pub fn render(
 }
 
 /// The text with every control character (CR, LF, TAB, NUL, …) and the
-/// Unicode line and paragraph separators turned into spaces.
+/// Unicode line and paragraph separators turned into spaces, and every
+/// format character (a bidi override such as U+202E, a zero-width space)
+/// shown as `<U+XXXX>`, so `invoice\u{202E}fdp.exe` cannot pass for
+/// `invoiceexe.pdf` in a mail client.
 fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.push(' ');
+        } else if crate::unicode::is_format(c) {
+            crate::unicode::push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ pub struct EmailSink {
     portal: Url,
     /// `host:port` of the SMTP server, for errors.
     at: String,
+    /// The SMTP password, cut out of any server reply put into an error.
+    password: Option<Secret>,
     sent: Mutex<SentMemory>,
 }
 
@@ -237,8 +239,10 @@ impl EmailSinkBuilder {
             Some(h) => format!("{h}:{port}"),
             None => format!("{host}:{port}"),
         };
+        let mut kept_password = None;
         if let Some((user, password)) = self.credentials {
             builder = builder.credentials(Credentials::new(user, password.expose().to_owned()));
+            kept_password = Some(password);
         }
         Ok(EmailSink {
             name,
@@ -247,6 +251,7 @@ impl EmailSinkBuilder {
             rules: self.rules,
             portal: self.portal,
             at,
+            password: kept_password,
             sent: Mutex::new(SentMemory::default()),
         })
     }
@@ -307,7 +312,11 @@ impl EmailSink {
         } else {
             (SinkErrorKind::Connection, true)
         };
-        let mut err = SinkError::new(&self.name, kind, retryable, format!("SMTP: {error}"));
+        // The server's reply is part of lettre's text: cut the password out
+        // (a server may echo the AUTH exchange) and escape CR/LF.
+        let sent: Vec<&str> = self.password.iter().map(Secret::expose).collect();
+        let text = crate::transport::server_text(&error.to_string(), &sent, 500);
+        let mut err = SinkError::new(&self.name, kind, retryable, format!("SMTP: {text}"));
         if let Some(code) = error.status() {
             err = err.with_code(i64::from(u16::from(code)));
         }

@@ -126,8 +126,7 @@ impl SentinelSink {
             return http::redirect_refused(NAME, status);
         }
         let c = &self.config;
-        let body = http::without_secret(&String::from_utf8_lossy(body), token);
-        let detail = http::snippet(body.as_bytes(), 300);
+        let detail = http::reply_text(body, token, 300);
         let (kind, message) = match status {
             401 => (
                 SinkErrorKind::Auth,

@@ -165,7 +165,7 @@ impl SplunkHecSink {
         let retryable = known.map_or(status_retryable(status), |k| {
             k.retryable || status_retryable(status)
         });
-        let text = http::without_secret(text, self.config.token.expose());
+        let text = http::reply_text(text.as_bytes(), self.config.token.expose(), 300);
         let message = if fix.is_empty() {
             format!("Splunk refused the request: {text}")
         } else {
