@@ -79,9 +79,10 @@ impl ForwarderConfig {
         let mut builder = Forwarder::builder()
             .source(Arc::new(client))
             .tenants(self.tenants.iter().map(|t| t.info.clone()))
-            .checkpoint_store(Arc::new(FileCheckpointStore::new(
-                &self.defaults.checkpoint_dir,
-            )?))
+            .checkpoint_store(Arc::new(
+                FileCheckpointStore::new(&self.defaults.checkpoint_dir)?
+                    .max_watermark_ahead(self.defaults.overlap),
+            ))
             .poll_interval(self.defaults.poll_interval)
             .overlap(self.defaults.overlap)
             .page_size(self.defaults.page_size)
