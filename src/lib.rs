@@ -84,6 +84,7 @@ pub mod client;
 pub mod cloud;
 pub mod config;
 mod error;
+mod file_safety;
 pub mod format;
 pub mod forward;
 pub mod models;

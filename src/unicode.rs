@@ -34,8 +34,17 @@ const FORMAT: &[(u32, u32)] = &[
     (0xE0020, 0xE007F),
 ];
 
-/// True for a format character (general category Cf).
-pub(crate) fn is_format(c: char) -> bool {
+/// True for a format character (general category Cf): a bidi override
+/// such as U+202E, a zero-width space, the BOM, a tag character. The text
+/// formats and mail subjects write these as `<U+XXXX>`.
+///
+/// ```
+/// use defender_siem::format::is_format_character;
+///
+/// assert!(is_format_character('\u{202E}'));
+/// assert!(!is_format_character('é'));
+/// ```
+pub fn is_format(c: char) -> bool {
     let c = c as u32;
     FORMAT
         .binary_search_by(|&(lo, hi)| {

@@ -5,6 +5,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,14 @@ const FORMAT_NAME: &str = "defender-siem/checkpoint";
 /// unknown version or belongs to another (tenant, sink) is an error naming
 /// the file; it is never treated as "no checkpoint".
 ///
+/// Files that could be turned against the process are refused. At open,
+/// the directory must be owned by the process's effective user (else the
+/// store refuses to open), and a directory group or others may enter is
+/// set to 0700 with a warning (or refused when that fails). A loaded
+/// watermark later than now plus [`max_watermark_ahead`](Self::max_watermark_ahead)
+/// (a watermark planted in year 9999 would silently suppress every alert
+/// of that tenant) is an error naming the file and the tenant.
+///
 /// ```no_run
 /// # async fn run() -> defender_siem::Result<()> {
 /// use defender_siem::checkpoint::{CheckpointKey, CheckpointStore, FileCheckpointStore};
@@ -42,7 +51,13 @@ const FORMAT_NAME: &str = "defender-siem/checkpoint";
 #[derive(Debug, Clone)]
 pub struct FileCheckpointStore {
     dir: PathBuf,
+    /// How far past now a loaded watermark may lie.
+    max_ahead: chrono::Duration,
 }
+
+/// The default of [`FileCheckpointStore::max_watermark_ahead`]: the
+/// forwarder's default overlap.
+const DEFAULT_MAX_AHEAD: Duration = Duration::from_secs(600);
 
 /// The file's layout.
 #[derive(Serialize, Deserialize)]
@@ -60,7 +75,9 @@ struct CheckpointFile {
 }
 
 impl FileCheckpointStore {
-    /// A store under `dir`, created (mode 0700) when missing.
+    /// A store under `dir`, created (mode 0700) when missing. An existing
+    /// directory must be the process's own; one with group or other
+    /// permissions is set to 0700 (with a warning).
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
         create_private_dir(&dir).map_err(|e| {
@@ -69,6 +86,7 @@ impl FileCheckpointStore {
                 e,
             )
         })?;
+        check_private_dir(&dir)?;
         match remove_stale_temporaries(&dir) {
             Ok(0) => {}
             Ok(n) => {
@@ -78,7 +96,30 @@ impl FileCheckpointStore {
                 tracing::warn!(dir = %dir.display(), error = %e, "cannot clear temporary checkpoint files left by a crash")
             }
         }
-        Ok(FileCheckpointStore { dir })
+        Ok(FileCheckpointStore {
+            dir,
+            max_ahead: to_chrono(DEFAULT_MAX_AHEAD),
+        })
+    }
+
+    /// How far past the current time a loaded watermark may lie before
+    /// [`load`](CheckpointStore::load) refuses it (watermarks come from the
+    /// API's `lastUpdateTime`, so the clocks may differ a little). Set it
+    /// to the forwarder's overlap. Default 10 minutes.
+    ///
+    /// ```no_run
+    /// # fn run() -> defender_siem::Result<()> {
+    /// use std::time::Duration;
+    /// use defender_siem::checkpoint::FileCheckpointStore;
+    ///
+    /// let store = FileCheckpointStore::new("./checkpoints")?
+    ///     .max_watermark_ahead(Duration::from_secs(30 * 60));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn max_watermark_ahead(mut self, ahead: Duration) -> Self {
+        self.max_ahead = to_chrono(ahead);
+        self
     }
 
     /// The file that holds the checkpoint of `key`.
@@ -95,7 +136,15 @@ impl CheckpointStore for FileCheckpointStore {
     async fn load(&self, key: &CheckpointKey) -> Result<Option<Checkpoint>> {
         let path = self.path_of(key);
         let key = key.clone();
-        blocking(move || read_checkpoint(&path, &key)).await
+        let max_ahead = self.max_ahead;
+        blocking(move || {
+            let checkpoint = read_checkpoint(&path, &key)?;
+            if let Some(cp) = &checkpoint {
+                refuse_future_watermark(&path, &key, cp, max_ahead)?;
+            }
+            Ok(checkpoint)
+        })
+        .await
     }
 
     async fn save(&self, key: &CheckpointKey, checkpoint: &Checkpoint) -> Result<()> {
@@ -174,6 +223,77 @@ fn read_checkpoint(path: &Path, key: &CheckpointKey) -> Result<Option<Checkpoint
         seen: file.seen,
         pinned_tenant: file.pinned_tenant,
     }))
+}
+
+/// A watermark later than now plus `max_ahead` would make every query ask
+/// for alerts from the future: the tenant's alerts would stop without a
+/// word. Refused, naming the file.
+fn refuse_future_watermark(
+    path: &Path,
+    key: &CheckpointKey,
+    checkpoint: &Checkpoint,
+    max_ahead: chrono::Duration,
+) -> Result<()> {
+    let Some(watermark) = checkpoint.watermark else {
+        return Ok(());
+    };
+    let now = chrono::Utc::now();
+    let limit = now.checked_add_signed(max_ahead).unwrap_or(now);
+    if watermark.as_datetime() <= limit {
+        return Ok(());
+    }
+    Err(Error::Checkpoint {
+        key: key.to_string(),
+        message: format!(
+            "{} holds watermark {watermark}, later than now ({}) plus {} minutes; it would \
+             suppress every alert of tenant {} until then. Fix or remove the file deliberately",
+            path.display(),
+            Timestamp::from_datetime(now),
+            max_ahead.num_minutes(),
+            key.tenant()
+        ),
+    })
+}
+
+fn to_chrono(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Refuses a checkpoint directory owned by someone else, and closes one
+/// that group or others may use (0700), or refuses it when that fails.
+fn check_private_dir(dir: &Path) -> Result<()> {
+    let refuse = |message: String| Error::Checkpoint {
+        key: "file store".to_owned(),
+        message,
+    };
+    let meta = fs::metadata(dir).map_err(|e| {
+        Error::io(
+            format!("cannot stat checkpoint directory {}", dir.display()),
+            e,
+        )
+    })?;
+    crate::file_safety::owned_directory(dir, &meta)
+        .map_err(|why| refuse(format!("checkpoint directory {why}")))?;
+    if crate::file_safety::loose_bits(&meta) == 0 {
+        return Ok(());
+    }
+    let mode = crate::file_safety::mode(&meta);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
+            refuse(format!(
+                "checkpoint directory {} has mode {mode:04o} (group or others may use it) and cannot be set to 0700: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    tracing::warn!(
+        dir = %dir.display(),
+        mode = %format!("{mode:04o}"),
+        "the checkpoint directory was open to group or others; set it to 0700"
+    );
+    Ok(())
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {

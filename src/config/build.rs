@@ -81,9 +81,10 @@ impl ForwarderConfig {
         let mut builder = Forwarder::builder()
             .source(Arc::new(client))
             .tenants(self.tenants.iter().map(|t| t.info.clone()))
-            .checkpoint_store(Arc::new(FileCheckpointStore::new(
-                &self.defaults.checkpoint_dir,
-            )?))
+            .checkpoint_store(Arc::new(
+                FileCheckpointStore::new(&self.defaults.checkpoint_dir)?
+                    .max_watermark_ahead(self.defaults.overlap),
+            ))
             .quarantine_file(&self.defaults.quarantine_file)
             .poll_interval(self.defaults.poll_interval)
             .overlap(self.defaults.overlap)

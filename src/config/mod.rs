@@ -98,6 +98,7 @@
 
 mod build;
 mod check;
+mod file_mode;
 mod raw;
 mod sink;
 mod text;
@@ -270,9 +271,11 @@ pub struct FilterConfig {
 }
 
 impl ForwarderConfig {
-    /// Reads and checks a configuration file.
+    /// Reads and checks a configuration file. A file that group or others
+    /// may read is read all the same, with a warning naming it and its mode.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
+        file_mode::warn_if_open_to_others(path);
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
         Self::parse(&text, &path.display().to_string())

@@ -54,6 +54,9 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
+/// Which characters the text formats show as `<U+XXXX>` instead of
+/// writing them (Unicode general category Cf).
+pub use crate::unicode::is_format as is_format_character;
 pub use cef::CefOptions;
 pub use hec::HecEnvelope;
 pub use leef::LeefOptions;

@@ -13,7 +13,7 @@ const REPLACEMENT: &str = "\u{FFFD}";
 
 /// True for a byte that may start a character the escapers handle: an
 /// ASCII control, `special`, or the UTF-8 lead byte of a C1 control, a
-/// format character (general category Cf) or a line separator.
+/// format character (general category Cf).
 fn needs_care(b: u8, special: &[u8]) -> bool {
     b < 0x20
         || b == 0x7F
@@ -24,8 +24,8 @@ fn needs_care(b: u8, special: &[u8]) -> bool {
         || special.contains(&b)
 }
 
-/// Writes `<U+XXXX>` for a format character or line separator (a bidi
-/// override, a zero-width space): shown, never applied, so
+/// Writes `<U+XXXX>` for a format character (a bidi override, a
+/// zero-width space): shown, never applied, so
 /// `invoice\u{202E}fdp.exe` cannot pass for `invoiceexe.pdf`.
 fn shown_code_point(c: char, out: &mut Vec<u8>) {
     let _ = write!(out, "<U+{:04X}>", c as u32);
@@ -57,15 +57,15 @@ fn escape_with(
 
 /// The common rule for text formats: CR and LF become the two characters
 /// `\r` and `\n`, TAB becomes a space, every other control character
-/// becomes U+FFFD, and a format character or line separator is written as
-/// `<U+XXXX>`. Returns true when `c` was handled.
+/// becomes U+FFFD, and a format character (general category Cf) is
+/// written as `<U+XXXX>`. Returns true when `c` was handled.
 fn controls(c: char, out: &mut Vec<u8>) -> bool {
     match c {
         '\r' => out.extend_from_slice(b"\\r"),
         '\n' => out.extend_from_slice(b"\\n"),
         '\t' => out.push(b' '),
         c if c.is_control() => out.extend_from_slice(REPLACEMENT.as_bytes()),
-        c if crate::unicode::is_invisible(c) => shown_code_point(c, out),
+        c if crate::unicode::is_format(c) => shown_code_point(c, out),
         _ => return false,
     }
     true
@@ -95,7 +95,7 @@ pub(crate) fn cef_header(out: &mut Vec<u8>, s: &str, max_chars: usize) {
             '\\' => out.extend_from_slice(b"\\\\"),
             '|' => out.extend_from_slice(b"\\|"),
             c if c.is_control() => out.push(b' '),
-            c if crate::unicode::is_invisible(c) => shown_code_point(c, out),
+            c if crate::unicode::is_format(c) => shown_code_point(c, out),
             _ => return false,
         }
         true
@@ -330,15 +330,15 @@ mod tests {
         let hostile = "a|b\\c=d]e\"f\r\ng\th\0i\u{85}j\u{2028}日本😀";
         assert_eq!(
             run(|o| cef_extension(o, hostile)),
-            "a|b\\\\c\\=d]e\"f\\r\\ng h\u{FFFD}i\u{FFFD}j<U+2028>日本😀"
+            "a|b\\\\c\\=d]e\"f\\r\\ng h\u{FFFD}i\u{FFFD}j\u{2028}日本😀"
         );
         assert_eq!(
             run(|o| cef_header(o, hostile, 512)),
-            "a\\|b\\\\c=d]e\"f  g h i j<U+2028>日本😀"
+            "a\\|b\\\\c=d]e\"f  g h i j\u{2028}日本😀"
         );
         assert_eq!(
             run(|o| sd_value(o, hostile)),
-            "a|b\\\\c=d\\]e\\\"f\\r\\ng h\u{FFFD}i\u{FFFD}j<U+2028>日本😀"
+            "a|b\\\\c=d\\]e\\\"f\\r\\ng h\u{FFFD}i\u{FFFD}j\u{2028}日本😀"
         );
         assert_eq!(
             run(|o| leef_value(o, "a^b\\c=d\r\n\tx", b'^')),

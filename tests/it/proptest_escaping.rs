@@ -6,6 +6,7 @@
 //! CR/LF stay the two characters `\r`/`\n`; in CEF headers every control
 //! character → space), with exactly the expected fields.
 
+use defender_siem::format::is_format_character;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -110,6 +111,7 @@ fn lossy(s: &str, keep_cr_lf: bool) -> String {
                 '\n' => vec!['\\', 'n'],
                 '\t' => vec![' '],
                 c if c.is_control() => vec!['\u{FFFD}'],
+                c if is_format_character(c) => shown(c).chars().collect(),
                 c => vec![c],
             }
         })
@@ -212,8 +214,18 @@ fn cef_unescape(raw: &str) -> String {
 
 fn cef_header_expected(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| match c {
+            c if c.is_control() => " ".to_owned(),
+            c if is_format_character(c) => shown(c),
+            c => c.to_string(),
+        })
         .collect()
+}
+
+/// How the text formats show a format character (a bidi override, a
+/// zero-width space): its code point, never the character.
+fn shown(c: char) -> String {
+    format!("<U+{:04X}>", c as u32)
 }
 
 proptest! {
@@ -320,11 +332,12 @@ fn leef_unescape(raw: &str) -> String {
 fn leef_expected(s: &str, delimiter: char) -> String {
     s.chars()
         .map(|c| match c {
-            '\t' if delimiter == '\t' => '\t',
-            '\r' | '\n' => c,
-            '\t' => ' ',
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
+            '\t' if delimiter == '\t' => "\t".to_owned(),
+            '\r' | '\n' => c.to_string(),
+            '\t' => " ".to_owned(),
+            c if c.is_control() => "\u{FFFD}".to_owned(),
+            c if is_format_character(c) => shown(c),
+            c => c.to_string(),
         })
         .collect()
 }

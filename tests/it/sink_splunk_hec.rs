@@ -330,6 +330,48 @@ async fn a_refused_event_is_set_aside_and_the_rest_delivered() {
     assert_eq!(sink.set_aside_count(), 0);
 }
 
+/// A stream of alerts Splunk refuses cannot grow the set-aside list
+/// without bound: the newest `keep_set_aside` are kept, the oldest dropped
+/// and counted, and the total still counts every one.
+#[tokio::test]
+async fn set_aside_records_are_capped_oldest_dropped() {
+    let server = MockServer::start().await;
+    // Every request's first event is refused: each alert is set aside.
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(
+                json!({"text":"Invalid data format","code":6,"invalid-event-number":0}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    let batch = records(7);
+    let sink = SplunkHecSink::builder(&server.uri(), TOKEN)
+        .keep_set_aside(3)
+        .build()
+        .unwrap();
+    sink.send(&batch).await.unwrap();
+    assert_eq!(sink.set_aside_count(), 7);
+    assert_eq!(sink.set_aside_dropped(), 4);
+    let kept: Vec<String> = sink
+        .take_set_aside()
+        .iter()
+        .map(|a| a.record.alert_id().to_owned())
+        .collect();
+    assert_eq!(kept, ["a4", "a5", "a6"]);
+
+    // After a take there is room again; 0 keeps none but counts all.
+    sink.send(&batch[..2]).await.unwrap();
+    assert_eq!(sink.take_set_aside().len(), 2);
+    let none = SplunkHecSink::builder(&server.uri(), TOKEN)
+        .keep_set_aside(0)
+        .build()
+        .unwrap();
+    none.send(&batch[..2]).await.unwrap();
+    assert_eq!((none.set_aside_count(), none.set_aside_dropped()), (2, 2));
+    assert!(none.take_set_aside().is_empty());
+}
+
 #[tokio::test]
 async fn indexer_ack_is_polled_until_true() {
     let server = MockServer::start().await;

@@ -1,6 +1,7 @@
 //! [`FileSink`] (JSON lines to a file, with rotation) and [`StdoutSink`].
 
 mod config;
+mod open;
 mod sink;
 mod stdout;
 mod torn;

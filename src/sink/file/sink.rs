@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use chrono::Utc;
-use tokio::fs::{File, OpenOptions};
+use tokio::fs::File;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 
 use super::config::FileSinkBuilder;
-use super::torn::cut_torn_tail;
+use super::open::{OpenError, open_checked};
 use crate::sink::{AlertRecord, AlertSink, SinkError};
 
 const NAME: &str = "file";
@@ -24,7 +24,12 @@ const NAME: &str = "file";
 /// crash in the middle of a write (its batch was never acknowledged and is
 /// sent again) is cut off when the file is opened, before anything is
 /// appended. A file it creates is private to its owner (mode 0600 on
-/// Unix); an existing file keeps its mode.
+/// Unix). On Unix the path is opened without following a symbolic link,
+/// and an existing file must be a regular file owned by the process's
+/// effective user, else the sink refuses it (a [`SinkErrorKind::Config`](crate::sink::SinkErrorKind::Config)
+/// error naming the path) and touches nothing; a file group or others may
+/// read keeps its mode, with a warning. The torn-line repair runs only after
+/// these checks, on the handle that was checked.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -81,34 +86,32 @@ impl FileSink {
             return Ok(());
         }
         let path = &self.config.path;
-        let torn_path = path.clone();
-        let cut = tokio::task::spawn_blocking(move || cut_torn_tail(&torn_path))
+        let to_open = path.clone();
+        let opened = tokio::task::spawn_blocking(move || open_checked(&to_open))
             .await
-            .map_err(|e| SinkError::connection(NAME, format!("the file check failed: {e}")))?
-            .map_err(|e| SinkError::io(NAME, &format!("cannot check {}", path.display()), e))?;
-        if cut > 0 {
+            .map_err(|e| SinkError::connection(NAME, format!("opening the file failed: {e}")))?
+            .map_err(|e| match e {
+                OpenError::Refused(why) => SinkError::config(NAME, why),
+                OpenError::Io(what, e) => {
+                    SinkError::io(NAME, &format!("{what} {}", path.display()), e)
+                }
+            })?;
+        if let Some(mode) = opened.loose_mode {
             tracing::warn!(
                 path = %path.display(),
-                bytes = cut,
+                mode = %format!("{mode:04o}"),
+                "the alert file is readable or writable by group or others; alerts name users, hosts and files: chmod 600 it"
+            );
+        }
+        if opened.cut > 0 {
+            tracing::warn!(
+                path = %path.display(),
+                bytes = opened.cut,
                 "cut off a torn last line (a write interrupted by a crash); its batch is sent again"
             );
         }
-        let mut options = OpenOptions::new();
-        options.create(true).append(true);
-        // Alerts name users, hosts and files: only the owner may read them.
-        #[cfg(unix)]
-        options.mode(0o600);
-        let file = options
-            .open(path)
-            .await
-            .map_err(|e| SinkError::io(NAME, &format!("cannot open {}", path.display()), e))?;
-        let size = file
-            .metadata()
-            .await
-            .map_err(|e| SinkError::io(NAME, &format!("cannot stat {}", path.display()), e))?
-            .len();
-        state.file = Some(file);
-        state.size = size;
+        state.file = Some(File::from_std(opened.file));
+        state.size = opened.size;
         Ok(())
     }
 

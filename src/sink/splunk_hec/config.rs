@@ -76,9 +76,14 @@ pub struct SplunkHecBuilder {
     pub(super) ack: Option<IndexerAck>,
     pub(super) channel: Option<String>,
     pub(super) invalid_events: InvalidEvents,
+    pub(super) keep_set_aside: usize,
     pub(super) http: HttpSettings,
     pub(super) allow_plain_http: bool,
 }
+
+/// The default of [`SplunkHecBuilder::keep_set_aside`]: how many refused
+/// records a sink keeps for [`SplunkHecSink::take_set_aside`].
+pub const DEFAULT_KEEP_SET_ASIDE: usize = 10_000;
 
 impl fmt::Debug for SplunkHecBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -90,6 +95,7 @@ impl fmt::Debug for SplunkHecBuilder {
             .field("max_batch_bytes", &self.max_batch_bytes)
             .field("gzip", &self.gzip)
             .field("ack", &self.ack)
+            .field("keep_set_aside", &self.keep_set_aside)
             .field("http", &self.http)
             .field("allow_plain_http", &self.allow_plain_http)
             .finish_non_exhaustive()
@@ -111,6 +117,7 @@ impl SplunkHecBuilder {
             ack: None,
             channel: None,
             invalid_events: InvalidEvents::default(),
+            keep_set_aside: DEFAULT_KEEP_SET_ASIDE,
             http: HttpSettings::for_uploads(),
             allow_plain_http: false,
         }
@@ -160,6 +167,17 @@ impl SplunkHecBuilder {
     /// What to do with an event Splunk refuses. Default set it aside.
     pub fn invalid_events(mut self, policy: InvalidEvents) -> Self {
         self.invalid_events = policy;
+        self
+    }
+    /// How many set-aside records the sink keeps until
+    /// [`SplunkHecSink::take_set_aside`] takes them. Past that the oldest
+    /// kept one is dropped (and counted in
+    /// [`SplunkHecSink::set_aside_dropped`]), so a stream of alerts Splunk
+    /// refuses cannot grow memory without bound; every one is still logged
+    /// and counted in [`SplunkHecSink::set_aside_count`]. 0 keeps none.
+    /// Default [`DEFAULT_KEEP_SET_ASIDE`] (10,000).
+    pub fn keep_set_aside(mut self, records: usize) -> Self {
+        self.keep_set_aside = records;
         self
     }
     crate::transport::http_setters!("the events sent to Splunk", "for_uploads");

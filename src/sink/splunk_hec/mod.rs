@@ -20,7 +20,9 @@
 //!   the events before *n* and refused *n*. The sink sends the events after
 //!   *n* on their own and, by default ([`InvalidEvents::SetAside`]), sets
 //!   event *n* aside: it is logged at error level with its tenant and alert
-//!   id, counted, and kept for [`SplunkHecSink::take_set_aside`], and the
+//!   id, counted, and kept for [`SplunkHecSink::take_set_aside`] (at most
+//!   [`DEFAULT_KEEP_SET_ASIDE`] by default, the oldest dropped first and
+//!   counted in [`SplunkHecSink::set_aside_dropped`]), and the
 //!   batch counts as delivered, so one alert Splunk will never take does not
 //!   stop its tenant forever. [`InvalidEvents::Fail`] instead fails the
 //!   batch permanently at event *n*: the events before it are accepted, the
@@ -65,7 +67,9 @@ mod encode;
 mod sink;
 
 pub use codes::{HecCode, hec_code};
-pub use config::{IndexerAck, InvalidEvents, SplunkHecBuilder, SplunkHecSettings};
+pub use config::{
+    DEFAULT_KEEP_SET_ASIDE, IndexerAck, InvalidEvents, SplunkHecBuilder, SplunkHecSettings,
+};
 pub use encode::{HecBatch, encode_batches, encode_batches_reusing};
 pub use sink::{SetAside, SplunkHecSink};
 

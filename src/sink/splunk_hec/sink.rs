@@ -1,5 +1,6 @@
 //! [`SplunkHecSink`]: the `AlertSink` over HEC.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::ops::Range;
@@ -46,8 +47,10 @@ pub struct SplunkHecSink {
     health_url: Url,
     /// `host:port`, for errors.
     at: String,
-    set_aside: Mutex<Vec<SetAside>>,
+    set_aside: Mutex<VecDeque<SetAside>>,
     set_aside_total: AtomicU64,
+    /// Set-aside records dropped because `keep_set_aside` were kept.
+    set_aside_dropped: AtomicU64,
     /// Bodies already sent, kept for the next batches.
     spare: SpareBodies,
 }
@@ -125,8 +128,9 @@ impl SplunkHecSink {
             auth,
             channel,
             config,
-            set_aside: Mutex::new(Vec::new()),
+            set_aside: Mutex::new(VecDeque::new()),
             set_aside_total: AtomicU64::new(0),
+            set_aside_dropped: AtomicU64::new(0),
             spare: SpareBodies::default(),
         })
     }
@@ -136,7 +140,9 @@ impl SplunkHecSink {
         self.channel.to_str().unwrap_or("")
     }
 
-    /// Takes the records set aside so far (see [`InvalidEvents`]).
+    /// Takes the records set aside so far and still kept (see
+    /// [`InvalidEvents`] and [`SplunkHecBuilder::keep_set_aside`]), oldest
+    /// first.
     pub fn take_set_aside(&self) -> Vec<SetAside> {
         std::mem::take(
             &mut *self
@@ -144,11 +150,49 @@ impl SplunkHecSink {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         )
+        .into()
     }
 
-    /// How many records were set aside since the sink was built.
+    /// How many records were set aside since the sink was built, kept or
+    /// dropped.
     pub fn set_aside_count(&self) -> u64 {
         self.set_aside_total.load(Ordering::Relaxed)
+    }
+
+    /// How many set-aside records were dropped, oldest first, because
+    /// [`SplunkHecBuilder::keep_set_aside`] were already kept.
+    pub fn set_aside_dropped(&self) -> u64 {
+        self.set_aside_dropped.load(Ordering::Relaxed)
+    }
+
+    /// Keeps `aside`, dropping the oldest kept record when the cap is
+    /// reached.
+    fn keep_aside(&self, aside: SetAside) {
+        let cap = self.config.keep_set_aside;
+        let mut kept = self
+            .set_aside
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut dropped = 0u64;
+        while kept.len() >= cap && kept.pop_front().is_some() {
+            dropped += 1;
+        }
+        if cap == 0 {
+            dropped += 1;
+        } else {
+            kept.push_back(aside);
+        }
+        drop(kept);
+        if dropped > 0 {
+            let before = self.set_aside_dropped.fetch_add(dropped, Ordering::Relaxed);
+            if before == 0 {
+                tracing::warn!(
+                    sink = NAME,
+                    keep = cap,
+                    "more alerts set aside than are kept; the oldest are dropped (each was logged when refused)"
+                );
+            }
+        }
     }
 
     pub(super) fn rejected(&self, status: u16, reply: &Reply) -> SinkError {
@@ -363,13 +407,10 @@ impl SplunkHecSink {
                     .code()
                     .map(|c| format!(" (code {c})"))
                     .unwrap_or_default();
-                self.set_aside
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(SetAside {
-                        record: record.clone(),
-                        reason: format!("{}{code}", error.message()),
-                    });
+                self.keep_aside(SetAside {
+                    record: record.clone(),
+                    reason: format!("{}{code}", error.message()),
+                });
                 Ok(())
             }
         }
