@@ -313,6 +313,21 @@ mod tests {
     }
 
     #[test]
+    fn the_quick_scan_sees_every_format_character() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if crate::unicode::is_format(c) || c.is_control() {
+                let mut buf = [0u8; 4];
+                let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+                assert!(
+                    needs_care(lead, &[]),
+                    "U+{:04X} would be copied unescaped",
+                    c as u32
+                );
+            }
+        }
+    }
+
+    #[test]
     fn format_characters_are_shown_not_applied() {
         let spoof = "invoice\u{202E}fdp.exe\u{200B}\u{FEFF}";
         for out in [

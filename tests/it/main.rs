@@ -36,6 +36,7 @@ mod real_fixtures;
 mod security_config;
 mod security_files;
 mod security_redirects;
+mod security_scrubber;
 mod security_secrets;
 mod security_server_numbers;
 mod security_tenant_tokens;

@@ -4,9 +4,11 @@
 //! value must come back as it went in, or as the documented lossy mapping
 //! (TAB → space, other control characters → U+FFFD; in RFC 5424 SD values
 //! CR/LF stay the two characters `\r`/`\n`; in CEF headers every control
-//! character → space), with exactly the expected fields.
+//! character → space; a Unicode format character (Cf: bidi overrides,
+//! zero-width characters) → the visible `<U+XXXX>`), with exactly the
+//! expected fields. No format character ever appears raw in a text
+//! format's output, while the JSON payload keeps it.
 
-use defender_siem::format::is_format_character;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -35,8 +37,12 @@ fn hostile_char() -> impl Strategy<Value = char> {
         4 => prop::sample::select(vec![
             '|', '\\', '=', '"', ']', '[', '^', '#', ';', ' ', '\r', '\n', '\t', '\0', '\u{7}',
             '\u{1b}', '\u{7f}', '\u{85}', '\u{9c}', '\u{2028}', '\u{feff}', 'x', 'r', 'n',
-            '日', '😀',
+            '日', '😀', '\u{202e}', '\u{202a}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{200f}',
+            '\u{ad}', '\u{61c}', '\u{2060}', '\u{e0041}', '<', '+',
         ]),
+        1 => prop::sample::select(CF_RANGES.to_vec()).prop_flat_map(|(lo, hi)| {
+            (lo..=hi).prop_map(|c| char::from_u32(c).unwrap_or('x'))
+        }),
         2 => proptest::char::range('a', 'z'),
         1 => any::<char>(),
     ]
@@ -99,8 +105,51 @@ fn record(t: &Texts) -> AlertRecord {
     AlertRecord::from_json(tenant, &alert.to_string()).unwrap()
 }
 
+/// General category Cf (Unicode 16.0), written out here from the Unicode
+/// data so that the test does not trust the crate's own table.
+const CF_RANGES: &[(u32, u32)] = &[
+    (0xAD, 0xAD),
+    (0x600, 0x605),
+    (0x61C, 0x61C),
+    (0x6DD, 0x6DD),
+    (0x70F, 0x70F),
+    (0x890, 0x891),
+    (0x8E2, 0x8E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+];
+
+fn is_cf(c: char) -> bool {
+    CF_RANGES
+        .iter()
+        .any(|&(lo, hi)| (lo..=hi).contains(&u32::from(c)))
+}
+
+/// How a format character is shown.
+fn shown(c: char) -> Vec<char> {
+    format!("<U+{:04X}>", u32::from(c)).chars().collect()
+}
+
+/// Fails when a format character appears raw in `out`.
+fn assert_no_raw_cf(out: &[u8]) {
+    let text = String::from_utf8_lossy(out);
+    assert!(!text.chars().any(is_cf), "raw format character in {text:?}");
+}
+
 /// The common lossy rule: TAB → space, other controls (CR/LF aside) →
-/// U+FFFD.
+/// U+FFFD, format characters → `<U+XXXX>`.
 fn lossy(s: &str, keep_cr_lf: bool) -> String {
     s.chars()
         .flat_map(|c| -> Vec<char> {
@@ -111,7 +160,7 @@ fn lossy(s: &str, keep_cr_lf: bool) -> String {
                 '\n' => vec!['\\', 'n'],
                 '\t' => vec![' '],
                 c if c.is_control() => vec!['\u{FFFD}'],
-                c if is_format_character(c) => shown(c).chars().collect(),
+                c if is_cf(c) => shown(c),
                 c => vec![c],
             }
         })
@@ -214,18 +263,16 @@ fn cef_unescape(raw: &str) -> String {
 
 fn cef_header_expected(s: &str) -> String {
     s.chars()
-        .map(|c| match c {
-            c if c.is_control() => " ".to_owned(),
-            c if is_format_character(c) => shown(c),
-            c => c.to_string(),
+        .flat_map(|c| {
+            if c.is_control() {
+                vec![' ']
+            } else if is_cf(c) {
+                shown(c)
+            } else {
+                vec![c]
+            }
         })
         .collect()
-}
-
-/// How the text formats show a format character (a bidi override, a
-/// zero-width space): its code point, never the character.
-fn shown(c: char) -> String {
-    format!("<U+{:04X}>", c as u32)
 }
 
 proptest! {
@@ -236,6 +283,7 @@ proptest! {
         let mut out = Vec::new();
         cef::encode(&record(&t), &CefOptions::default(), &mut out);
         assert_one_line(&out);
+        assert_no_raw_cf(&out);
         let line = String::from_utf8(out).unwrap();
         let (header, ext) = cef_split(&line);
         prop_assert_eq!(&header[0], "CEF:0");
@@ -331,13 +379,13 @@ fn leef_unescape(raw: &str) -> String {
 /// The LEEF rule: TAB is kept when it is the delimiter, else a space.
 fn leef_expected(s: &str, delimiter: char) -> String {
     s.chars()
-        .map(|c| match c {
-            '\t' if delimiter == '\t' => "\t".to_owned(),
-            '\r' | '\n' => c.to_string(),
-            '\t' => " ".to_owned(),
-            c if c.is_control() => "\u{FFFD}".to_owned(),
-            c if is_format_character(c) => shown(c),
-            c => c.to_string(),
+        .flat_map(|c| match c {
+            '\t' if delimiter == '\t' => vec!['\t'],
+            '\r' | '\n' => vec![c],
+            '\t' => vec![' '],
+            c if c.is_control() => vec!['\u{FFFD}'],
+            c if is_cf(c) => shown(c),
+            c => vec![c],
         })
         .collect()
 }
@@ -355,6 +403,7 @@ proptest! {
         let mut out = Vec::new();
         leef::encode(&record(&t), &opts, &mut out);
         assert_one_line(&out);
+        assert_no_raw_cf(&out);
         let line = String::from_utf8(out).unwrap();
         // Header: LEEF:2.0|vendor|product|version|eventId|delimiter|
         let parts: Vec<&str> = line.splitn(7, '|').collect();
@@ -418,5 +467,57 @@ proptest! {
         // MSG is the alert JSON, intact.
         let payload: serde_json::Value = serde_json::from_str(msg).unwrap();
         prop_assert_eq!(payload["description"].as_str(), Some(t.description.as_str()));
+    }
+}
+
+// ------------------------------------------------- format characters
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A format character anywhere in the alert never reaches a text
+    /// format raw (CEF, LEEF, RFC 5424 with a CEF or LEEF payload, RFC
+    /// 3164), and its escape names the code point; the JSON formats keep
+    /// the alert's bytes.
+    #[test]
+    fn format_characters_never_appear_raw_in_text_formats(
+        t in texts(),
+        (lo, hi) in prop::sample::select(CF_RANGES.to_vec()),
+        pick in any::<u32>(),
+    ) {
+        use defender_siem::format::{Payload, Rfc3164Options, rfc3164};
+        let cf = char::from_u32(lo + pick % (hi - lo + 1)).unwrap();
+        let mut t = t;
+        t.title = format!("invoice{cf}fdp.exe{}", t.title);
+        t.host = format!("{cf}{}", t.host);
+        t.id = format!("id{cf}");
+        t.tenant_name = format!("Contoso{cf}");
+        let r = record(&t);
+        let escape = format!("<U+{:04X}>", u32::from(cf));
+        let mut outputs = Vec::new();
+        let mut out = Vec::new();
+        cef::encode(&r, &CefOptions::default(), &mut out);
+        outputs.push(("cef", out));
+        let mut out = Vec::new();
+        leef::encode(&r, &LeefOptions::default(), &mut out);
+        outputs.push(("leef", out));
+        for payload in [Payload::Cef(CefOptions::default()), Payload::Leef(LeefOptions::default())] {
+            let mut out = Vec::new();
+            rfc5424::encode(&r, &Rfc5424Options::default().payload(payload.clone()), &mut out);
+            outputs.push(("rfc5424", out));
+            let mut out = Vec::new();
+            rfc3164::encode(&r, &Rfc3164Options::default().payload(payload), chrono::Utc::now(), &mut out);
+            outputs.push(("rfc3164", out));
+        }
+        for (name, out) in &outputs {
+            let text = String::from_utf8_lossy(out);
+            prop_assert!(!text.contains(cf), "{} holds {:?} raw: {:?}", name, cf, text);
+            prop_assert!(text.contains(&format!("invoice{escape}fdp.exe")), "{}: {:?}", name, text);
+        }
+        // JSON keeps the exact bytes.
+        let mut json = Vec::new();
+        defender_siem::format::json::encode(&r, &mut json);
+        let json = String::from_utf8(json).unwrap();
+        prop_assert!(json.contains(&format!("invoice{cf}fdp.exe")), "{:?}", json);
     }
 }

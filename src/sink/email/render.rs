@@ -216,4 +216,33 @@ mod tests {
         assert_eq!(mail.subject.chars().count(), MAX_SUBJECT_CHARS);
         assert!(mail.subject.ends_with('…'));
     }
+
+    #[test]
+    fn format_characters_are_shown_in_subject_and_body() {
+        let rule = NotificationRule::builder("r")
+            .recipient("a@b.example")
+            .include_device_info(true)
+            .build()
+            .unwrap();
+        let mut spoof = alert();
+        spoof.title = Some("invoice\u{202E}fdp.exe".into());
+        spoof.computer_dns_name = Some("ws\u{200B}1\u{2066}".into());
+        spoof.description = Some("see \u{FEFF}attachment\u{202D}".into());
+        let tenant = TenantInfo::new(tenant().id, "Con\u{200D}toso");
+        let mail = render(&rule, &tenant, &spoof, &portal());
+        assert_eq!(
+            mail.subject,
+            "[Con<U+200D>toso] High alert: invoice<U+202E>fdp.exe"
+        );
+        assert!(
+            mail.body
+                .contains("Device:           ws<U+200B>1<U+2066>\n")
+        );
+        assert!(mail.body.ends_with("\nsee <U+FEFF>attachment<U+202D>\n"));
+        for c in [
+            '\u{202E}', '\u{200B}', '\u{2066}', '\u{FEFF}', '\u{202D}', '\u{200D}',
+        ] {
+            assert!(!mail.subject.contains(c) && !mail.body.contains(c), "{c:?}");
+        }
+    }
 }
