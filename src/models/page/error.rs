@@ -48,14 +48,14 @@ impl MalformedAlert {
         let mut de = serde_json::Deserializer::from_str(raw);
         let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Err(e) => (
-                json_path(&e.path().to_string()),
+                shown(&json_path(&e.path().to_string()), 300),
                 without_position(e.inner()),
             ),
             Ok(_) => ("$".to_owned(), "the alert could not be read".to_owned()),
         };
         MalformedAlert {
             index,
-            id: probe_id(raw),
+            id: probe_id(raw).map(|id| shown(&id, 200)),
             path,
             message,
             raw: RawJson::from_checked(raw),
@@ -77,8 +77,8 @@ impl MalformedAlert {
         };
         MalformedAlert {
             index,
-            id: super::split::probe_id(bytes),
-            path: super::split::path_of(bytes, bad_at),
+            id: super::split::probe_id(bytes).map(|id| shown(&id, 200)),
+            path: shown(&super::split::path_of(bytes, bad_at), 300),
             message: format!("invalid UTF-8 at byte {bad_at} of the alert"),
             raw,
             bytes: Some(bytes.into()),
@@ -310,10 +310,18 @@ fn json_path(path: &str) -> String {
 /// separately, so drop it.
 fn without_position(e: &serde_json::Error) -> String {
     let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(cut) => text[..cut].to_owned(),
-        None => text,
-    }
+    let text = match text.rfind(" at line ") {
+        Some(cut) => &text[..cut],
+        None => text.as_str(),
+    };
+    shown(text, 300)
+}
+
+/// Text taken from the page (an id, a member name, a value quoted by
+/// serde) as it may appear in an error or a log line: control and format
+/// characters escaped, clipped (see [`crate::transport::server_text`]).
+fn shown(text: &str, max_chars: usize) -> String {
+    crate::transport::server_text(text, &[], max_chars)
 }
 
 /// Byte offset of serde_json's (line, column) position; column counts bytes
@@ -368,5 +376,19 @@ mod tests {
             "$.evidence[1].processId"
         );
         assert_eq!(json_path("[2].id"), "$[2].id");
+    }
+
+    #[test]
+    fn text_from_the_page_cannot_forge_a_log_line() {
+        let raw =
+            "{\"id\":\"da1\\r\\nERROR forged\",\"lastUpdateTime\":\"\\u202enot a time\\u001b[2J\"}";
+        let bad = MalformedAlert::explain::<crate::models::Alert>(3, raw);
+        let shown = bad.to_string();
+        assert!(
+            !shown.contains(['\r', '\n', '\u{1b}', '\u{202E}']),
+            "{shown}"
+        );
+        assert_eq!(bad.id(), Some("da1\\r\\nERROR forged"));
+        assert!(shown.contains("<U+202E>"), "{shown}");
     }
 }
