@@ -65,6 +65,11 @@ pub enum Error {
     /// failure. Never holds a URL query string.
     #[error(transparent)]
     Transport(Box<TransportError>),
+    /// A server made a tenant's poll go past one of the client's
+    /// [`Limits`](crate::client::Limits) (bytes per response, pages or
+    /// retry waiting per poll). Names the tenant, the limit and its setting.
+    #[error(transparent)]
+    Limit(Box<crate::client::LimitError>),
 }
 
 impl Error {
@@ -75,7 +80,8 @@ impl Error {
             | Error::Page(_)
             | Error::MalformedAlert(_)
             | Error::Checkpoint { .. }
-            | Error::Protocol(_) => false,
+            | Error::Protocol(_)
+            | Error::Limit(_) => false,
             Error::Sink(e) => e.is_retryable(),
             Error::Io { source, .. } => matches!(
                 source.kind(),
@@ -112,6 +118,7 @@ impl Error {
             Error::Entra(e) => Some(e.tenant()),
             Error::Api(e) => e.tenant(),
             Error::Transport(e) => e.tenant(),
+            Error::Limit(e) => Some(e.tenant()),
             _ => None,
         }
     }
@@ -148,6 +155,12 @@ impl From<ApiError> for Error {
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
         Error::Transport(Box::new(e))
+    }
+}
+
+impl From<crate::client::LimitError> for Error {
+    fn from(e: crate::client::LimitError) -> Self {
+        Error::Limit(Box::new(e))
     }
 }
 

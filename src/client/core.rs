@@ -62,6 +62,7 @@ pub(crate) struct Inner {
     pub(crate) graph_budget: RateBudgets,
     pub(crate) user_agent: String,
     pub(crate) page_size: u32,
+    pub(crate) limits: super::limits::Limits,
 }
 
 impl DefenderClient {
@@ -127,6 +128,11 @@ impl DefenderClient {
     /// The base URLs in use.
     pub fn endpoints(&self) -> &Endpoints {
         &self.inner.endpoints
+    }
+
+    /// The bounds on what a server may make the client read and wait.
+    pub fn limits(&self) -> &super::Limits {
+        &self.inner.limits
     }
 
     /// The `User-Agent` sent with every call.

@@ -74,6 +74,9 @@ impl ForwarderConfig {
             .http(http)
             .user_agent(self.defaults.user_agent.clone())
             .page_size(self.defaults.page_size)
+            .max_response_bytes(self.defaults.limits.max_response_bytes())
+            .max_pages_per_poll(self.defaults.limits.max_pages_per_poll())
+            .max_retry_wait_per_poll(self.defaults.limits.max_retry_wait_per_poll())
             .build()?;
 
         let mut builder = Forwarder::builder()

@@ -198,6 +198,7 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
         }
     }
     let (proxy, no_proxy) = proxy(place, &raw)?;
+    let limits = limits(place, &raw)?;
     let defaults = Defaults {
         cloud,
         authority_host: url(&raw.authority_host, "defaults.authority_host")?,
@@ -223,6 +224,7 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
         ),
         proxy,
         no_proxy,
+        limits,
     };
     if defaults.poll_interval.is_zero() {
         return Err(Error::Config(format!(
@@ -235,6 +237,30 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
         client_secret: raw.client_secret.map(|t| Secret::new(t.0)),
     };
     Ok((defaults, app))
+}
+
+/// `defaults.max_response_bytes`, `defaults.max_pages_per_poll` and
+/// `defaults.max_retry_wait_per_poll`.
+fn limits(place: &Place<'_>, raw: &RawDefaults) -> Result<crate::client::Limits> {
+    let mut limits = crate::client::Limits::default();
+    if let Some(v) = &raw.max_response_bytes {
+        if *v.get_ref() == 0 {
+            let line = place.line_of(v.span().start);
+            return Err(place.error(line, "defaults.max_response_bytes", "must be at least 1"));
+        }
+        limits.max_response_bytes = *v.get_ref();
+    }
+    if let Some(v) = &raw.max_pages_per_poll {
+        if *v.get_ref() == 0 {
+            let line = place.line_of(v.span().start);
+            return Err(place.error(line, "defaults.max_pages_per_poll", "must be at least 1"));
+        }
+        limits.max_pages_per_poll = *v.get_ref();
+    }
+    if let Some(wait) = &raw.max_retry_wait_per_poll {
+        limits.max_retry_wait_per_poll = wait.0;
+    }
+    Ok(limits)
 }
 
 /// `defaults.proxy` and `defaults.no_proxy`.

@@ -142,6 +142,11 @@ pub struct Defaults {
     pub proxy: Proxy,
     /// `no_proxy`: hosts reached directly although `proxy` is a URL.
     pub no_proxy: Vec<String>,
+    /// `max_response_bytes` (default 128 MiB), `max_pages_per_poll`
+    /// (default 2,000) and `max_retry_wait_per_poll` (default `15m`): what
+    /// a server may make one tenant's poll read and wait; see
+    /// [`Limits`](crate::client::Limits).
+    pub limits: crate::client::Limits,
 }
 
 /// One `[[tenants]]` entry.

@@ -258,6 +258,7 @@ impl Inner {
         status.last_poll = Some(now);
         status.fetched += report.fetched;
         status.malformed += report.malformed;
+        status.outside_window += report.outside_window;
         status.last_error = report.error.clone();
         for run in runs {
             let entry = status.sinks.entry(run.name.to_owned()).or_default();

@@ -31,6 +31,7 @@ impl StatusError {
             .map(|c| format!("AADSTS{c}"))
             .or_else(|| match error {
                 Error::Api(api) => api.code().map(str::to_owned),
+                Error::Limit(limit) => Some(limit.limit().setting().to_owned()),
                 _ => None,
             })
             .or_else(|| error.status().map(|s| format!("HTTP {s}")));
@@ -93,6 +94,8 @@ pub struct TenantStatus {
     pub fetched: u64,
     /// Alerts that could not be read and were set aside.
     pub malformed: u64,
+    /// Versions sent although older than the query's window (not delivered).
+    pub outside_window: u64,
     /// The last fetch error (token, throttling, API), cleared by a clean poll.
     pub last_error: Option<StatusError>,
     /// Per sink name.
@@ -106,6 +109,7 @@ impl TenantStatus {
             last_poll: None,
             fetched: 0,
             malformed: 0,
+            outside_window: 0,
             last_error: None,
             sinks: BTreeMap::new(),
         }
@@ -198,6 +202,10 @@ pub struct TenantReport {
     pub fetched: u64,
     /// Alerts set aside because they could not be read.
     pub malformed: u64,
+    /// Versions the server sent although their `lastUpdateTime` is before
+    /// the query's lower bound: reported here, not delivered, and not
+    /// counted as duplicates.
+    pub outside_window: u64,
     /// The error that ended the poll early, if any.
     pub error: Option<StatusError>,
     /// Shutdown cut this poll short: what was acknowledged is kept, the
@@ -224,6 +232,9 @@ impl std::fmt::Display for TenantReport {
         )?;
         if self.malformed > 0 {
             write!(f, ", {} malformed", self.malformed)?;
+        }
+        if self.outside_window > 0 {
+            write!(f, ", {} outside the query's window", self.outside_window)?;
         }
         if self.interrupted {
             f.write_str(", interrupted by shutdown")?;

@@ -32,6 +32,7 @@ mod proptest_escaping;
 mod proptest_page_readers;
 mod real_fixtures;
 mod security_files;
+mod security_limits;
 mod security_redirects;
 mod security_secrets;
 mod security_tenant_tokens;
