@@ -593,3 +593,44 @@ async fn the_pager_yields_each_version_of_an_id_once_across_overlapping_pages() 
     );
     assert_eq!(distinct.len(), 70);
 }
+
+#[test]
+fn the_limits_are_config_keys_of_defaults() {
+    use defender_siem::config::ForwarderConfig;
+    let text = |extra: &str| {
+        format!(
+            "[defaults]\n{extra}\n[[tenants]]\nid = \"contoso.com\"\nclient_id = \"app\"\nclient_secret = \"s\"\n\
+             [[sinks]]\nname = \"archive\"\ntype = \"file\"\npath = \"alerts.jsonl\"\n"
+        )
+    };
+    let config = ForwarderConfig::parse(
+        &text("max_response_bytes = 1048576\nmax_pages_per_poll = 50\nmax_retry_wait_per_poll = \"2m\""),
+        "inline",
+    )
+    .unwrap();
+    let limits = config.defaults.limits;
+    assert_eq!(limits.max_response_bytes(), 1_048_576);
+    assert_eq!(limits.max_pages_per_poll(), 50);
+    assert_eq!(limits.max_retry_wait_per_poll(), Duration::from_secs(120));
+    let defaults = ForwarderConfig::parse(&text(""), "inline").unwrap();
+    assert_eq!(
+        defaults.defaults.limits,
+        defender_siem::client::Limits::default()
+    );
+    let zero = ForwarderConfig::parse(&text("max_pages_per_poll = 0"), "inline")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        zero.contains("inline:2: `defaults.max_pages_per_poll`: must be at least 1"),
+        "{zero}"
+    );
+    let built = builder_for("http://127.0.0.1:1")
+        .max_response_bytes(0)
+        .build();
+    assert!(
+        built
+            .unwrap_err()
+            .to_string()
+            .contains("max_response_bytes")
+    );
+}
