@@ -378,7 +378,7 @@ struct ThrottleEveryOther(AtomicUsize);
 impl Respond for ThrottleEveryOther {
     fn respond(&self, _: &Request) -> ResponseTemplate {
         let n = self.0.fetch_add(1, Ordering::Relaxed);
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             ResponseTemplate::new(429)
                 .insert_header("retry-after", "0.3")
                 .set_body_json(
