@@ -267,10 +267,16 @@ impl MdeState {
             // updated while the window was paged) is a new event. Every
             // version is remembered, not just the last one per id, so an
             // id with many versions in the window yields each once.
-            if let Some(id) = id
-                && !self.seen.insert((id, time))
-            {
-                continue;
+            // An unreadable copy (no time) stands for every version of
+            // its id, as before.
+            if let Some(id) = id {
+                let known = match time {
+                    None => self.seen.iter().any(|(i, _)| *i == id),
+                    Some(_) => self.seen.contains(&(id.clone(), None)),
+                };
+                if known || !self.seen.insert((id, time)) {
+                    continue;
+                }
             }
             items.push(result.map_err(Error::from));
         }
