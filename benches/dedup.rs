@@ -1,5 +1,7 @@
 //! The forwarder's dedup window ([`SeenWindow`]) at 100,000 versions:
-//! inserting them, looking each up, and cutting off the older half.
+//! inserting them, looking each up, and cutting off the older half; and a
+//! burst of 20,000 versions sharing one timestamp (a bulk update), which
+//! must not be quadratic.
 //!
 //! Run with `cargo bench --bench dedup`.
 
@@ -66,5 +68,20 @@ fn dedup(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, dedup);
+/// 20,000 versions with one `lastUpdateTime`: a linear scan per insert
+/// made this 2×10⁸ comparisons.
+fn burst(c: &mut Criterion) {
+    const BURST: usize = 20_000;
+    let at = Timestamp::from(DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap_or_default());
+    let versions: Vec<(String, Timestamp)> = (0..BURST)
+        .map(|i| (format!("da63747290038{i:07}_1364969609"), at))
+        .collect();
+    let mut group = c.benchmark_group("seen_window_burst_20k_one_timestamp");
+    group.throughput(Throughput::Elements(BURST as u64));
+    group.sample_size(10);
+    group.bench_function("insert", |b| b.iter(|| filled(black_box(&versions)).len()));
+    group.finish();
+}
+
+criterion_group!(benches, dedup, burst);
 criterion_main!(benches);

@@ -81,6 +81,11 @@ pub enum Error {
         /// The `tid` claim of the token that was refused.
         token_tenant: String,
     },
+    /// A server made a tenant's poll go past one of the client's
+    /// [`Limits`](crate::client::Limits) (bytes per response, pages or
+    /// retry waiting per poll). Names the tenant, the limit and its setting.
+    #[error(transparent)]
+    Limit(Box<crate::client::LimitError>),
 }
 
 impl Error {
@@ -92,7 +97,8 @@ impl Error {
             | Error::MalformedAlert(_)
             | Error::Checkpoint { .. }
             | Error::Protocol(_)
-            | Error::WrongTenant { .. } => false,
+            | Error::WrongTenant { .. }
+            | Error::Limit(_) => false,
             Error::Sink(e) => e.is_retryable(),
             Error::Io { source, .. } => matches!(
                 source.kind(),
@@ -130,6 +136,7 @@ impl Error {
             Error::Api(e) => e.tenant(),
             Error::Transport(e) => e.tenant(),
             Error::WrongTenant { tenant, .. } => Some(tenant),
+            Error::Limit(e) => Some(e.tenant()),
             _ => None,
         }
     }
@@ -166,6 +173,12 @@ impl From<ApiError> for Error {
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
         Error::Transport(Box::new(e))
+    }
+}
+
+impl From<crate::client::LimitError> for Error {
+    fn from(e: crate::client::LimitError) -> Self {
+        Error::Limit(Box::new(e))
     }
 }
 

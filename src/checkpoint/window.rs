@@ -1,6 +1,6 @@
 //! [`SeenWindow`]: the alert versions delivered inside the overlap window.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -9,9 +9,25 @@ use crate::models::Timestamp;
 /// A set of `(id, lastUpdateTime)` versions, ordered by time so the old end
 /// can be cut off cheaply. Memory is bounded by the alerts updated within
 /// the overlap window, not by how many alerts have gone through.
+///
+/// Each version is its own entry: an alert with several versions in the
+/// window is remembered once per version. Inserting and looking up take
+/// `O(log n)`, also when thousands of versions share one timestamp.
+///
+/// ```
+/// use defender_siem::checkpoint::SeenWindow;
+/// use defender_siem::models::Timestamp;
+///
+/// let t = |s: &str| s.parse::<Timestamp>().unwrap();
+/// let mut seen = SeenWindow::default();
+/// assert!(seen.insert("da1", t("2026-01-01T00:00:00Z")));
+/// assert!(seen.insert("da1", t("2026-01-01T00:00:01Z")), "another version");
+/// assert!(!seen.insert("da1", t("2026-01-01T00:00:00Z")), "already there");
+/// assert_eq!(seen.len(), 2);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeenWindow {
-    by_time: BTreeMap<Timestamp, Vec<Box<str>>>,
+    by_time: BTreeMap<Timestamp, BTreeSet<Box<str>>>,
     len: usize,
 }
 
@@ -19,10 +35,10 @@ impl SeenWindow {
     /// Adds a version; false when it was already there.
     pub fn insert(&mut self, id: &str, last_update: Timestamp) -> bool {
         let ids = self.by_time.entry(last_update).or_default();
-        if ids.iter().any(|known| &**known == id) {
+        if ids.contains(id) {
             return false;
         }
-        ids.push(id.into());
+        ids.insert(id.into());
         self.len += 1;
         true
     }
@@ -31,13 +47,13 @@ impl SeenWindow {
     pub fn contains(&self, id: &str, last_update: Timestamp) -> bool {
         self.by_time
             .get(&last_update)
-            .is_some_and(|ids| ids.iter().any(|known| &**known == id))
+            .is_some_and(|ids| ids.contains(id))
     }
 
     /// Drops every version with `lastUpdateTime` before `cutoff`.
     pub fn forget_before(&mut self, cutoff: Timestamp) {
         let kept = self.by_time.split_off(&cutoff);
-        let dropped: usize = self.by_time.values().map(Vec::len).sum();
+        let dropped: usize = self.by_time.values().map(BTreeSet::len).sum();
         self.by_time = kept;
         self.len -= dropped;
     }
@@ -52,7 +68,7 @@ impl SeenWindow {
         self.len == 0
     }
 
-    /// The versions, oldest first.
+    /// The versions, oldest first (ids in order within one time).
     pub fn iter(&self) -> impl Iterator<Item = (&str, Timestamp)> {
         self.by_time
             .iter()
@@ -109,5 +125,24 @@ mod tests {
             r#"[{"id":"b","lastUpdateTime":"2026-01-01T00:05:00Z"},{"id":"c","lastUpdateTime":"2026-01-01T00:05:00Z"}]"#
         );
         assert_eq!(serde_json::from_str::<SeenWindow>(&json).unwrap(), w);
+    }
+
+    #[test]
+    fn a_burst_of_versions_at_one_time_is_kept_apart_and_pruned_together() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let at = t("2026-01-01T00:00:00Z");
+        let mut w = SeenWindow::default();
+        for i in 0..5_000 {
+            assert!(w.insert(&format!("da{i}"), at));
+        }
+        for i in (0..5_000).step_by(7) {
+            assert!(!w.insert(&format!("da{i}"), at), "da{i} twice");
+            assert!(w.contains(&format!("da{i}"), at));
+        }
+        assert_eq!(w.len(), 5_000);
+        assert!(w.insert("da1", t("2026-01-01T00:00:00.0000001Z")));
+        w.forget_before(t("2026-01-01T00:00:00.0000001Z"));
+        assert_eq!(w.len(), 1);
+        assert!(!w.contains("da1", at));
     }
 }

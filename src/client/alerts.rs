@@ -210,7 +210,7 @@ impl AlertQuery {
         let url = self.url(&self.query_string()?)?;
         self.client
             .inner()
-            .get_page(Service::Defender, &self.tenant, url)
+            .get_page(Service::Defender, &self.tenant, url, None)
             .await
     }
 

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::core::{DefenderClient, Inner};
+use super::limits::Limits;
 use super::rate::{RateBudgets, RateLimits};
 use crate::auth::TokenProvider;
 use crate::cloud::Endpoints;
@@ -51,6 +52,7 @@ pub struct DefenderClientBuilder {
     graph_rate_limits: RateLimits,
     page_size: u32,
     allow_plain_http: bool,
+    limits: Limits,
 }
 
 impl DefenderClientBuilder {
@@ -68,6 +70,7 @@ impl DefenderClientBuilder {
             graph_rate_limits: RateLimits::graph_default(),
             page_size: DEFAULT_PAGE_SIZE,
             allow_plain_http: false,
+            limits: Limits::default(),
         }
     }
 
@@ -137,6 +140,31 @@ impl DefenderClientBuilder {
         self
     }
 
+    /// Largest body one response may have, in bytes, counted while it
+    /// streams in; a `Content-Length` above it is refused before reading.
+    /// At least 1. Default [`super::DEFAULT_MAX_RESPONSE_BYTES`] (128 MiB).
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_response_bytes = bytes;
+        self
+    }
+
+    /// Most pages one poll (one `stream()`) reads before it ends with a
+    /// [`super::LimitError`]. At least 1. Default
+    /// [`super::DEFAULT_MAX_PAGES_PER_POLL`] (2,000).
+    pub fn max_pages_per_poll(mut self, pages: u32) -> Self {
+        self.limits.max_pages_per_poll = pages;
+        self
+    }
+
+    /// Most time the retries of one poll (one `stream()`) may wait in all,
+    /// `Retry-After` and back-off together; a wait that would pass it ends
+    /// the poll with a [`super::LimitError`]. Default
+    /// [`super::DEFAULT_MAX_RETRY_WAIT_PER_POLL`] (15 minutes).
+    pub fn max_retry_wait_per_poll(mut self, wait: std::time::Duration) -> Self {
+        self.limits.max_retry_wait_per_poll = wait;
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<DefenderClient> {
         let tokens = self.tokens.ok_or_else(|| {
@@ -145,6 +173,7 @@ impl DefenderClientBuilder {
             )
         })?;
         check_user_agent(&self.user_agent)?;
+        self.limits.check()?;
         if !(1..=super::alerts::MAX_TOP).contains(&self.page_size) {
             return Err(Error::Config(format!(
                 "page size {} is outside 1..=10000",
@@ -174,6 +203,7 @@ impl DefenderClientBuilder {
             user_agent: self.user_agent,
             page_size: self.page_size,
             pins: Default::default(),
+            limits: self.limits,
         }))
     }
 }
@@ -217,6 +247,7 @@ impl fmt::Debug for DefenderClientBuilder {
             .field("graph_rate_limits", &self.graph_rate_limits)
             .field("page_size", &self.page_size)
             .field("allow_plain_http", &self.allow_plain_http)
+            .field("limits", &self.limits)
             .finish()
     }
 }

@@ -63,6 +63,7 @@ pub(crate) struct Inner {
     pub(crate) user_agent: String,
     pub(crate) page_size: u32,
     pub(crate) pins: super::pin::TenantPins,
+    pub(crate) limits: super::limits::Limits,
 }
 
 impl DefenderClient {
@@ -128,6 +129,11 @@ impl DefenderClient {
     /// The base URLs in use.
     pub fn endpoints(&self) -> &Endpoints {
         &self.inner.endpoints
+    }
+
+    /// The bounds on what a server may make the client read and wait.
+    pub fn limits(&self) -> &super::Limits {
+        &self.inner.limits
     }
 
     /// The `User-Agent` sent with every call.

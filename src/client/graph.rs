@@ -150,7 +150,7 @@ impl GraphAlertQuery {
         let url = self.url(&self.query_string()?)?;
         self.client
             .inner()
-            .get_page(Service::Graph, &self.tenant, url)
+            .get_page(Service::Graph, &self.tenant, url, None)
             .await
     }
 

@@ -34,6 +34,7 @@ mod builder;
 mod core;
 mod filter;
 mod graph;
+mod limits;
 mod paging;
 mod pin;
 mod rate;
@@ -44,4 +45,8 @@ pub use builder::{DEFAULT_PAGE_SIZE, DefenderClientBuilder};
 pub use core::DefenderClient;
 pub use filter::Cmp;
 pub use graph::{GRAPH_MAX_TOP, GraphAlertQuery};
+pub use limits::{
+    DEFAULT_MAX_PAGES_PER_POLL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_WAIT_PER_POLL, Limit,
+    LimitError, Limits,
+};
 pub use rate::RateLimits;

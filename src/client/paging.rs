@@ -27,8 +27,16 @@
 //!    [`Error::Protocol`] item.
 //!
 //! **Graph `alerts_v2`** follows `@odata.nextLink` until a page has none.
+//!
+//! **Bounds** (both APIs, see [`super::Limits`]): one stream reads at most
+//! `max_pages_per_poll` pages, its retries wait at most
+//! `max_retry_wait_per_poll` in all, and a `@odata.nextLink` that repeats a
+//! page already read in the stream (a loop) or carries `user:password@`
+//! ends the stream with an error item. An alert is yielded once per
+//! version (`id`, `lastUpdateTime`) in a stream, however many overlapping
+//! pages or re-read windows return it.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use futures_util::stream::{self, StreamExt};
 use tracing::debug;
@@ -37,9 +45,12 @@ use url::Url;
 use super::alerts::{AlertQuery, AlertStream, MAX_TOP};
 use super::filter::{Cmp, time_term};
 use super::graph::GraphAlertQuery;
+use super::limits::{Limit, LimitError, Limits};
 use super::request::same_origin;
 use crate::error::{Error, Result};
 use crate::models::{Alert, GraphAlert, ParsedAlert, Timestamp};
+use crate::retry::WaitBudget;
+use crate::tenant::TenantId;
 use crate::transport::Service;
 
 /// The deepest result a `$skip` query may reach.
@@ -56,6 +67,72 @@ fn page_overlap(top: u32) -> u32 {
 }
 
 type Items<T> = Vec<Result<ParsedAlert<T>>>;
+
+/// What bounds one stream: pages read, links followed, retry waiting.
+struct PollGuard {
+    pages: u32,
+    max_pages: u32,
+    /// Every page URL reached through `@odata.nextLink`, and the pages that
+    /// sent one: a link to any of them is a loop.
+    linked: HashSet<String>,
+    budget: WaitBudget,
+}
+
+impl PollGuard {
+    fn new(limits: &Limits) -> Self {
+        PollGuard {
+            pages: 0,
+            max_pages: limits.max_pages_per_poll,
+            linked: HashSet::new(),
+            budget: WaitBudget::new(limits.max_retry_wait_per_poll),
+        }
+    }
+
+    /// Counts the next page, or refuses it past `max_pages_per_poll`.
+    fn take_page(&mut self, tenant: &TenantId) -> Result<()> {
+        if self.pages >= self.max_pages {
+            return Err(LimitError::new(
+                tenant.clone(),
+                Limit::PagesPerPoll(self.max_pages),
+                format!(
+                    "{} pages were read in this poll and the server still sends more",
+                    self.pages
+                ),
+            )
+            .into());
+        }
+        self.pages += 1;
+        Ok(())
+    }
+
+    /// The page `link` (read on `current`) points to, when it may be
+    /// followed: the API's own host, no user credentials, not a page this
+    /// stream has already read through links.
+    fn follow(&mut self, tenant: &TenantId, api: &Url, current: &Url, link: &str) -> Result<Url> {
+        let next = current
+            .join(link)
+            .map_err(|e| Error::Protocol(format!("tenant {tenant}: bad @odata.nextLink: {e}")))?;
+        same_origin(api, &next)
+            .map_err(|e| Error::Protocol(format!("tenant {tenant}: {}", strip_kind(&e))))?;
+        self.linked.insert(current.as_str().to_owned());
+        if !self.linked.insert(next.as_str().to_owned()) {
+            return Err(Error::Protocol(format!(
+                "tenant {tenant}: @odata.nextLink {} points to a page already read in this poll \
+                 (a paging loop); the poll stops here",
+                next.path()
+            )));
+        }
+        Ok(next)
+    }
+}
+
+/// The text of a protocol error without its "unexpected answer: " prefix.
+fn strip_kind(e: &Error) -> String {
+    match e {
+        Error::Protocol(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
 
 /// A `lastUpdateTime` range: `ge after` and `lt before`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -101,8 +178,10 @@ struct MdeState {
     windows: Vec<Window>,
     next_link: Option<Url>,
     server_links: bool,
-    /// Ids yielded while reading the pending windows, with their time.
-    seen: HashMap<String, Option<Timestamp>>,
+    /// Versions (id, `lastUpdateTime`) yielded while reading the pending
+    /// windows; an alert without a readable time counts as `(id, None)`.
+    seen: HashSet<(String, Option<Timestamp>)>,
+    guard: PollGuard,
     /// Earliest and latest `lastUpdateTime` in the current window's pass.
     range: Option<(Timestamp, Timestamp)>,
     /// The last alerts of the previous `$skip` page (id, `lastUpdateTime`):
@@ -135,9 +214,17 @@ impl MdeState {
                 Err(e) => return Some(self.fail(e)),
             },
         };
+        if let Err(e) = self.guard.take_page(&self.query.tenant) {
+            return Some(self.fail(e));
+        }
         let inner = self.query.client.inner();
         let page = match inner
-            .get_page::<Alert>(Service::Defender, &self.query.tenant, url.clone())
+            .get_page::<Alert>(
+                Service::Defender,
+                &self.query.tenant,
+                url.clone(),
+                Some(&self.guard.budget),
+            )
             .await
         {
             Ok(p) => p,
@@ -175,26 +262,28 @@ impl MdeState {
                     None => (t, t),
                 });
             }
-            // An alert already yielded (overlapping pages, a re-read
-            // window) is skipped, unless this is another version of it (it
-            // was updated while the window was paged): a new event.
+            // A version already yielded (overlapping pages, a re-read
+            // window) is skipped; another version of the same alert (it was
+            // updated while the window was paged) is a new event. Every
+            // version is remembered, not just the last one per id, so an
+            // id with many versions in the window yields each once.
+            // An unreadable copy (no time) stands for every version of
+            // its id, as before.
             if let Some(id) = id {
-                let newer =
-                    |prev: &Option<Timestamp>| prev.is_some() && time.is_some() && *prev != time;
-                match self.seen.get(&id) {
-                    Some(prev) if !newer(prev) => continue,
-                    _ => {
-                        self.seen.insert(id, time);
-                    }
+                let known = match time {
+                    None => self.seen.iter().any(|(i, _)| *i == id),
+                    Some(_) => self.seen.contains(&(id.clone(), None)),
+                };
+                if known || !self.seen.insert((id, time)) {
+                    continue;
                 }
             }
             items.push(result.map_err(Error::from));
         }
         if let Some(link) = page.next_link {
-            match url
-                .join(&link)
-                .map_err(|e| Error::Protocol(format!("bad @odata.nextLink: {e}")))
-                .and_then(|next| same_origin(inner.endpoints.mde_api(), &next).map(|()| next))
+            match self
+                .guard
+                .follow(&self.query.tenant, inner.endpoints.mde_api(), &url, &link)
             {
                 Ok(next) => {
                     self.server_links = true;
@@ -274,7 +363,7 @@ impl MdeState {
         }
         let windows = &self.windows;
         self.seen
-            .retain(|_, t| t.is_none_or(|t| windows.iter().any(|w| w.contains(&t))));
+            .retain(|(_, t)| t.is_none_or(|t| windows.iter().any(|w| w.contains(&t))));
     }
 
     fn fail(&mut self, e: Error) -> Items<Alert> {
@@ -289,14 +378,16 @@ pub(crate) fn mde_stream(query: AlertQuery) -> AlertStream {
         .top
         .unwrap_or(query.client.inner().page_size)
         .clamp(1, MAX_TOP);
+    let guard = PollGuard::new(&query.client.inner().limits);
     let state = MdeState {
         skip: query.skip.unwrap_or(0),
+        guard,
         query,
         top,
         windows: vec![Window::default()],
         next_link: None,
         server_links: false,
-        seen: HashMap::new(),
+        seen: HashSet::new(),
         range: None,
         anchors: Vec::new(),
         restarts: 0,
@@ -312,6 +403,7 @@ pub(crate) fn mde_stream(query: AlertQuery) -> AlertStream {
 struct GraphState {
     query: GraphAlertQuery,
     next: Option<Result<Url>>,
+    guard: PollGuard,
 }
 
 impl GraphState {
@@ -320,18 +412,25 @@ impl GraphState {
             Ok(url) => url,
             Err(e) => return Some(vec![Err(e)]),
         };
+        if let Err(e) = self.guard.take_page(&self.query.tenant) {
+            return Some(vec![Err(e)]);
+        }
         let inner = self.query.client.inner();
         let page = match inner
-            .get_page::<GraphAlert>(Service::Graph, &self.query.tenant, url.clone())
+            .get_page::<GraphAlert>(
+                Service::Graph,
+                &self.query.tenant,
+                url.clone(),
+                Some(&self.guard.budget),
+            )
             .await
         {
             Ok(p) => p,
             Err(e) => return Some(vec![Err(e)]),
         };
         self.next = page.next_link.map(|link| {
-            url.join(&link)
-                .map_err(|e| Error::Protocol(format!("bad @odata.nextLink: {e}")))
-                .and_then(|next| same_origin(inner.endpoints.graph(), &next).map(|()| next))
+            self.guard
+                .follow(&self.query.tenant, inner.endpoints.graph(), &url, &link)
         });
         Some(
             page.alerts
@@ -345,9 +444,11 @@ impl GraphState {
 /// The Graph stream of [`GraphAlertQuery::stream`].
 pub(crate) fn graph_stream(query: GraphAlertQuery) -> AlertStream<GraphAlert> {
     let first = query.query_string().and_then(|q| query.url(&q));
+    let guard = PollGuard::new(&query.client.inner().limits);
     let state = GraphState {
         query,
         next: Some(first),
+        guard,
     };
     stream::unfold(state, |mut s| async move {
         s.next_page().await.map(|items| (stream::iter(items), s))

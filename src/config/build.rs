@@ -76,6 +76,9 @@ impl ForwarderConfig {
             .user_agent(self.defaults.user_agent.clone())
             .page_size(self.defaults.page_size)
             .allow_plain_http(self.defaults.allow_plain_http)
+            .max_response_bytes(self.defaults.limits.max_response_bytes())
+            .max_pages_per_poll(self.defaults.limits.max_pages_per_poll())
+            .max_retry_wait_per_poll(self.defaults.limits.max_retry_wait_per_poll())
             .build()?;
 
         let mut builder = Forwarder::builder()

@@ -206,6 +206,7 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
         }
     }
     let (proxy, no_proxy) = proxy(place, &raw)?;
+    let limits = limits(place, &raw)?;
     let checkpoint_dir = raw
         .checkpoint_dir
         .map_or_else(|| PathBuf::from("./checkpoints"), |t| PathBuf::from(t.0));
@@ -238,6 +239,7 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
         proxy,
         no_proxy,
         allow_plain_http,
+        limits,
     };
     if defaults.poll_interval.is_zero() {
         return Err(Error::Config(format!(
@@ -250,6 +252,30 @@ fn defaults(place: &Place<'_>, raw: RawDefaults) -> Result<(Defaults, AppCredent
         client_secret: raw.client_secret.map(|t| Secret::new(t.0)),
     };
     Ok((defaults, app))
+}
+
+/// `defaults.max_response_bytes`, `defaults.max_pages_per_poll` and
+/// `defaults.max_retry_wait_per_poll`.
+fn limits(place: &Place<'_>, raw: &RawDefaults) -> Result<crate::client::Limits> {
+    let mut limits = crate::client::Limits::default();
+    if let Some(v) = &raw.max_response_bytes {
+        if *v.get_ref() == 0 {
+            let line = place.line_of(v.span().start);
+            return Err(place.error(line, "defaults.max_response_bytes", "must be at least 1"));
+        }
+        limits.max_response_bytes = *v.get_ref();
+    }
+    if let Some(v) = &raw.max_pages_per_poll {
+        if *v.get_ref() == 0 {
+            let line = place.line_of(v.span().start);
+            return Err(place.error(line, "defaults.max_pages_per_poll", "must be at least 1"));
+        }
+        limits.max_pages_per_poll = *v.get_ref();
+    }
+    if let Some(wait) = &raw.max_retry_wait_per_poll {
+        limits.max_retry_wait_per_poll = wait.0;
+    }
+    Ok(limits)
 }
 
 /// `defaults.proxy` and `defaults.no_proxy`.

@@ -185,6 +185,11 @@ pub struct Defaults {
     /// network in clear (a warning is logged for each such host). Only for
     /// a test rig.
     pub allow_plain_http: bool,
+    /// `max_response_bytes` (default 128 MiB), `max_pages_per_poll`
+    /// (default 2,000) and `max_retry_wait_per_poll` (default `15m`): what
+    /// a server may make one tenant's poll read and wait; see
+    /// [`Limits`](crate::client::Limits).
+    pub limits: crate::client::Limits,
 }
 
 /// A URL as `Debug` shows it: `scheme://host:port/path`, never user info
@@ -220,6 +225,7 @@ impl std::fmt::Debug for Defaults {
             .field("proxy", &self.proxy)
             .field("no_proxy", &self.no_proxy)
             .field("allow_plain_http", &self.allow_plain_http)
+            .field("limits", &self.limits)
             .finish()
     }
 }

@@ -39,6 +39,9 @@ pub(crate) struct RawDefaults {
     pub(crate) proxy: Option<Spanned<SecretText>>,
     pub(crate) no_proxy: Option<Spanned<Vec<Text>>>,
     pub(crate) allow_plain_http: Option<bool>,
+    pub(crate) max_response_bytes: Option<Spanned<u64>>,
+    pub(crate) max_pages_per_poll: Option<Spanned<u32>>,
+    pub(crate) max_retry_wait_per_poll: Option<Span>,
 }
 
 #[derive(Debug, Deserialize)]

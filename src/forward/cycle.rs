@@ -118,6 +118,7 @@ impl Inner {
             foreign_tenant: 0,
             quarantined: 0,
             quarantined_alerts: Vec::new(),
+            outside_window: 0,
             error: None,
             interrupted: false,
             sinks: Vec::new(),
@@ -239,6 +240,14 @@ impl Inner {
                         );
                         continue;
                     }
+                    // Not what was asked for: reported, never taken for a
+                    // version already delivered, and never delivered (no
+                    // pair could recognise it again next poll).
+                    if parsed.alert.last_update_time.is_some_and(|t| t < since) {
+                        report.outside_window += 1;
+                        warn!(id = parsed.alert.id.as_deref(), %since, "the server sent a version older than the query's window; not delivered");
+                        continue;
+                    }
                     batch.push(AlertRecord::new(tenant.clone(), parsed));
                     if batch.len() >= settings.batch_size {
                         self.deliver(runs, &batch).await;
@@ -316,8 +325,14 @@ impl Inner {
         let span = info_span!("sink", sink = run.sink.name());
         async {
             let mut wanted = Vec::with_capacity(batch.len());
+            // Two copies of one version in one batch go once.
+            let mut in_batch = std::collections::HashSet::new();
             for (i, record) in batch.iter().enumerate() {
-                if !run.wants(record) || self.handed_before(run, record) {
+                let repeated = match (record.alert.id.as_deref(), record.alert.last_update_time) {
+                    (Some(id), Some(ts)) => !in_batch.insert((id, ts)),
+                    _ => false,
+                };
+                if repeated || !run.wants(record) || self.handed_before(run, record) {
                     run.duplicates += 1;
                 } else if !run.sink.accepts(record) {
                     // Handled: the sink does not want it. Remembered like a
@@ -460,7 +475,11 @@ impl SinkRun {
         }
         if let (Some(id), Some(ts)) = (record.alert.id.as_deref(), record.alert.last_update_time) {
             self.checkpoint.seen.insert(id, ts);
-            self.newest = Some(self.newest.map_or(ts, |n| n.max(ts)));
+            // A version dated in the future is remembered (the next polls
+            // get it again) but never moves the watermark.
+            if ts.as_datetime() <= Utc::now() {
+                self.newest = Some(self.newest.map_or(ts, |n| n.max(ts)));
+            }
         }
     }
 

@@ -272,6 +272,7 @@ impl Inner {
         status.malformed += report.malformed;
         status.foreign_tenant += report.foreign_tenant;
         status.quarantined += report.quarantined;
+        status.outside_window += report.outside_window;
         status.last_error = report.error.clone();
         for run in runs {
             let entry = status.sinks.entry(run.name.to_owned()).or_default();

@@ -32,6 +32,7 @@ impl StatusError {
             .map(|c| format!("AADSTS{c}"))
             .or_else(|| match error {
                 Error::Api(api) => api.code().map(str::to_owned),
+                Error::Limit(limit) => Some(limit.limit().setting().to_owned()),
                 _ => None,
             })
             .or_else(|| error.status().map(|s| format!("HTTP {s}")));
@@ -99,6 +100,8 @@ pub struct TenantStatus {
     pub foreign_tenant: u64,
     /// Alerts newly put in the quarantine since the forwarder started.
     pub quarantined: u64,
+    /// Versions sent although older than the query's window (not delivered).
+    pub outside_window: u64,
     /// The last fetch error (token, throttling, API), cleared by a clean poll.
     pub last_error: Option<StatusError>,
     /// Per sink name.
@@ -114,6 +117,7 @@ impl TenantStatus {
             malformed: 0,
             foreign_tenant: 0,
             quarantined: 0,
+            outside_window: 0,
             last_error: None,
             sinks: BTreeMap::new(),
         }
@@ -223,6 +227,10 @@ pub struct TenantReport {
     pub quarantined: u64,
     /// The first [`MAX_NAMED_QUARANTINED`] of them, named.
     pub quarantined_alerts: Vec<QuarantinedAlert>,
+    /// Versions the server sent although their `lastUpdateTime` is before
+    /// the query's lower bound: reported here, not delivered, and not
+    /// counted as duplicates.
+    pub outside_window: u64,
     /// The error that ended the poll early, if any.
     pub error: Option<StatusError>,
     /// Shutdown cut this poll short: what was acknowledged is kept, the
@@ -263,6 +271,9 @@ impl std::fmt::Display for TenantReport {
         }
         if self.quarantined > 0 {
             write!(f, ", {} quarantined", self.quarantined)?;
+        }
+        if self.outside_window > 0 {
+            write!(f, ", {} outside the query's window", self.outside_window)?;
         }
         if self.interrupted {
             f.write_str(", interrupted by shutdown")?;

@@ -26,9 +26,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+mod budget;
 mod cancel;
 mod retrier;
 
+pub use budget::WaitBudget;
 pub use cancel::Cancel;
 pub use retrier::{Attempt, GaveUp, Retrier, Stop};
 

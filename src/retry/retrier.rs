@@ -4,7 +4,7 @@ use std::fmt::Display;
 use std::future::Future;
 use std::time::Duration;
 
-use super::{Cancel, Decision, Failure, RetryPolicy};
+use super::{Cancel, Decision, Failure, RetryPolicy, WaitBudget};
 
 /// Why a [`Retrier`] stopped retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub enum Stop {
     /// The target is known to be down: its circuit breaker is open (see
     /// [`crate::sink::Breaker`]), so nothing was sent.
     CircuitOpen,
+    /// The next wait would take the total waiting of the [`WaitBudget`]
+    /// past its limit (given here).
+    BudgetSpent(Duration),
 }
 
 impl Stop {
@@ -37,6 +40,10 @@ impl Stop {
             }
             Stop::Cancelled => "cancelled by shutdown".to_owned(),
             Stop::CircuitOpen => "the sink is down (circuit breaker open)".to_owned(),
+            Stop::BudgetSpent(limit) => format!(
+                "the retries have waited all the {} s they may wait in all",
+                limit.as_secs()
+            ),
         }
     }
 }
@@ -105,6 +112,7 @@ pub struct GaveUp<E> {
 pub struct Retrier<'a> {
     policy: &'a RetryPolicy,
     cancel: Option<&'a Cancel>,
+    budget: Option<&'a WaitBudget>,
     attempts: u32,
 }
 
@@ -113,8 +121,18 @@ impl<'a> Retrier<'a> {
         Retrier {
             policy,
             cancel,
+            budget: None,
             attempts: 1,
         }
+    }
+
+    /// Takes every wait from `budget` as well: a wait that would take it
+    /// past its limit is not started, and [`Retrier::wait`] returns
+    /// [`Stop::BudgetSpent`].
+    #[must_use]
+    pub fn with_budget(mut self, budget: &'a WaitBudget) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// The number of the attempt under way (from 1), or of the last one made.
@@ -142,6 +160,11 @@ impl<'a> Retrier<'a> {
         };
         if self.cancel.is_some_and(Cancel::is_cancelled) {
             return Err(Stop::Cancelled);
+        }
+        if let Some(budget) = self.budget
+            && !budget.try_spend(wait)
+        {
+            return Err(Stop::BudgetSpent(budget.limit()));
         }
         tracing::warn!(attempt = self.attempts, ?wait, error = %error, "retrying");
         match self.cancel {

@@ -35,6 +35,7 @@ mod proptest_page_readers;
 mod real_fixtures;
 mod security_config;
 mod security_files;
+mod security_limits;
 mod security_redirects;
 mod security_scrubber;
 mod security_secrets;
