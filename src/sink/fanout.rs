@@ -124,6 +124,15 @@ impl AlertSink for Fanout {
     async fn send(&self, batch: &[AlertRecord]) -> Result<(), SinkError> {
         let prints: Vec<u64> = batch.iter().map(fingerprint).collect();
         let mut has = self.remembered(&prints);
+        // A member does not get what it does not accept (a CEF member and a
+        // malformed record): for it, that record counts as handled.
+        for (i, record) in batch.iter().enumerate() {
+            for (m, sink) in self.sinks.iter().enumerate() {
+                if !has[i][m] && !sink.accepts(record) {
+                    has[i][m] = true;
+                }
+            }
+        }
         // Each member gets the records it does not have yet, in order.
         let wanted: Vec<Vec<usize>> = (0..self.sinks.len())
             .map(|m| (0..batch.len()).filter(|&i| !has[i][m]).collect())

@@ -195,3 +195,48 @@ async fn file_sink_reports_unwritable_paths() {
     assert_eq!(e.accepted(), 0);
     assert_eq!(e.endpoint(), Some(path.display().to_string().as_str()));
 }
+
+/// A sink that declines records by id but, like the CEF file sink with an
+/// unreadable alert, would write whatever it is sent.
+#[derive(Debug)]
+struct Declines {
+    id: &'static str,
+    inner: MemorySink,
+}
+
+#[defender_siem::async_trait]
+impl AlertSink for Declines {
+    fn name(&self) -> &str {
+        "declines"
+    }
+
+    fn accepts(&self, record: &AlertRecord) -> bool {
+        record.alert_id() != self.id
+    }
+
+    async fn send(&self, batch: &[AlertRecord]) -> Result<(), defender_siem::sink::SinkError> {
+        self.inner.send(batch).await
+    }
+}
+
+#[tokio::test]
+async fn fanout_gives_each_member_only_what_it_accepts() {
+    let picky = MemorySink::named("picky");
+    let all = MemorySink::named("all");
+    let fanout = Fanout::new(vec![
+        Arc::new(Declines {
+            id: "b",
+            inner: picky.clone(),
+        }),
+        Arc::new(all.clone()),
+    ]);
+    let batch = [
+        alert("a", "High", ""),
+        alert("b", "Low", ""),
+        alert("c", "High", ""),
+    ];
+    assert!(fanout.accepts(&batch[1]), "one member wants it");
+    fanout.send(&batch).await.unwrap();
+    assert_eq!(picky.alert_ids(), ["a", "c"]);
+    assert_eq!(all.alert_ids(), ["a", "b", "c"]);
+}
