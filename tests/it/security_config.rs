@@ -5,8 +5,7 @@
 //! of secret keys.
 #![cfg(all(feature = "splunk", feature = "sentinel"))]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use defender_siem::auth::StaticTokenProvider;
 use defender_siem::config::{ForwarderConfig, SinkKind};
@@ -14,30 +13,7 @@ use defender_siem::sink::sentinel::SentinelSink;
 use defender_siem::sink::splunk_hec::SplunkHecSink;
 use defender_siem::{Error, TenantId};
 
-/// Warnings logged while `f` runs, through a subscriber scoped to it.
-fn warnings_of<R>(f: impl FnOnce() -> R) -> (R, String) {
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::WARN)
-        .finish();
-    let result = tracing::subscriber::with_default(subscriber, f);
-    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    (result, text)
-}
+use crate::support::logs::warnings_of;
 
 const SECRET: &str = "s3cr3t-from-the-vault";
 

@@ -12,10 +12,9 @@ use crate::sim_support;
 
 use crate::sink_support::record;
 
-use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use defender_siem::checkpoint::{Checkpoint, CheckpointKey, CheckpointStore, FileCheckpointStore};
 use defender_siem::config::ForwarderConfig;
@@ -108,36 +107,7 @@ fn batch() -> Vec<AlertRecord> {
     )]
 }
 
-/// Warnings logged on this thread while the guard lives.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::WARN)
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
+use crate::support::logs::Logs;
 
 #[tokio::test]
 async fn a_symlinked_alert_file_is_refused_and_its_target_left_untouched() {
@@ -215,7 +185,7 @@ async fn an_alert_file_others_may_read_is_used_with_a_warning() {
     let path = dir.path().join("alerts.jsonl");
     std::fs::write(&path, b"{\"old\":1}\n{\"torn\":").unwrap();
     set_mode(&path, 0o644);
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = Logs::capture(tracing::Level::WARN);
     let sink = FileSink::builder(&path).build().unwrap();
     sink.send(&batch()).await.unwrap();
     let text = logs.text();
@@ -236,7 +206,7 @@ async fn an_alert_file_others_may_read_is_used_with_a_warning() {
 
     // A private file gives no warning.
     let private = dir.path().join("private.jsonl");
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = Logs::capture(tracing::Level::WARN);
     FileSink::builder(&private)
         .build()
         .unwrap()
@@ -285,7 +255,7 @@ fn a_checkpoint_directory_open_to_others_is_set_to_0700() {
     let checkpoints = dir.path().join("checkpoints");
     std::fs::create_dir(&checkpoints).unwrap();
     set_mode(&checkpoints, 0o755);
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = Logs::capture(tracing::Level::WARN);
     FileCheckpointStore::new(&checkpoints).unwrap();
     assert_eq!(mode(&checkpoints), 0o700);
     let text = logs.text();
@@ -331,7 +301,7 @@ fn a_config_file_others_may_read_is_warned_about() {
     )
     .unwrap();
     set_mode(&path, 0o644);
-    let (logs, guard) = Logs::capture();
+    let (logs, guard) = Logs::capture(tracing::Level::WARN);
     // Warned whether or not the rest of the file checks out.
     let _ = ForwarderConfig::from_file(&path);
     let text = logs.text();
@@ -345,7 +315,7 @@ fn a_config_file_others_may_read_is_warned_about() {
     drop(guard);
 
     set_mode(&path, 0o600);
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = Logs::capture(tracing::Level::WARN);
     let _ = ForwarderConfig::from_file(&path);
     assert!(
         !logs.text().contains("configuration file"),

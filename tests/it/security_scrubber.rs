@@ -12,7 +12,7 @@ use crate::net;
 use crate::sink_support;
 
 use std::io::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -196,26 +196,7 @@ fn defender_echo(secret: &str, shape: usize) -> Value {
     }})
 }
 
-/// Captures the crate's log lines for one test (the default tokio test
-/// runtime runs every task on this thread).
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Log {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Log {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
+use crate::support::logs::Logs;
 
 #[tokio::test]
 async fn defender_errors_that_echo_the_bearer_token_are_scrubbed_in_errors_reports_and_logs() {
@@ -254,14 +235,7 @@ async fn defender_errors_that_echo_the_bearer_token_are_scrubbed_in_errors_repor
         assert_clean(&format!("API error, shape {shape}"), &text, &[&bearer]);
 
         // The same through a forwarder: its report, its status and its log.
-        let log = Log::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::TRACE)
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (log, _guard) = Logs::capture(tracing::Level::TRACE);
         let forwarder = Forwarder::builder()
             .source(Arc::new(client))
             .tenant(TenantInfo::new(tenant, "Contoso"))

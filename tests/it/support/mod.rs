@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod logs;
+
 use std::path::{Path, PathBuf};
 
 use defender_siem::models::Timestamp;
