@@ -58,14 +58,23 @@ pub use static_token::StaticTokenProvider;
 pub struct AccessToken {
     token: Secret,
     expires_at: DateTime<Utc>,
+    /// The `tid` claim, read once when the token is made: the client checks
+    /// it on every request (tenant pinning).
+    tenant: Option<Arc<str>>,
 }
 
 impl AccessToken {
     /// A token valid until `expires_at`.
     pub fn new(token: impl Into<Secret>, expires_at: DateTime<Utc>) -> Self {
+        let token = token.into();
+        let tenant = claims::TokenClaims::decode(token.expose())
+            .ok()
+            .and_then(|claims| claims.tenant_id)
+            .map(Arc::from);
         AccessToken {
-            token: token.into(),
+            token,
             expires_at,
+            tenant,
         }
     }
 
@@ -81,10 +90,8 @@ impl AccessToken {
 
     /// The token's `tid` claim (the tenant that issued it), when the token
     /// is a JWT that carries one.
-    pub fn tenant_claim(&self) -> Option<String> {
-        claims::TokenClaims::decode(self.token.expose())
-            .ok()
-            .and_then(|claims| claims.tenant_id)
+    pub fn tenant_claim(&self) -> Option<&str> {
+        self.tenant.as_deref()
     }
 
     /// True when the token expires within `margin` of `now`.

@@ -48,10 +48,10 @@ impl TenantPins {
         else {
             return Ok(());
         };
-        if expected.eq_ignore_ascii_case(&issued_by) {
+        if expected.eq_ignore_ascii_case(issued_by) {
             Ok(())
         } else {
-            Err(wrong_tenant(tenant, &expected, &issued_by))
+            Err(wrong_tenant(tenant, &expected, issued_by))
         }
     }
 }
@@ -131,6 +131,6 @@ impl DefenderClient {
         let scope = inner.endpoints.mde_scope();
         let token = inner.tokens.token(tenant, &scope).await?;
         inner.pins.check(tenant, &token)?;
-        Ok(token.tenant_claim().map(|tid| clip(&tid)))
+        Ok(token.tenant_claim().map(clip))
     }
 }

@@ -3,12 +3,9 @@
 
 use crate::support;
 
-use support::example;
-
 use std::path::Path;
 
 use defender_siem::simulator::Simulator;
-use tokio::process::Command;
 
 fn config(sim: &Simulator, dir: &Path) -> String {
     let mut text = support::forwarder_config(
@@ -25,16 +22,6 @@ fn config(sim: &Simulator, dir: &Path) -> String {
     let path = dir.join("forwarder.toml");
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
-}
-
-async fn run_once(config: &str, secret: &str) -> std::process::Output {
-    Command::new(example("forwarder"))
-        .args(["--config", config, "--once"])
-        .env("FWD_TEST_SECRET", secret)
-        .env("RUST_LOG", "warn")
-        .output()
-        .await
-        .unwrap()
 }
 
 fn lines(path: &Path) -> Vec<serde_json::Value> {
@@ -59,7 +46,7 @@ async fn once_catches_up_every_tenant_and_a_rerun_sends_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let config = config(&sim, dir.path());
 
-    let out = run_once(&config, sim.client_secret()).await;
+    let out = support::run_forwarder_once(&config, sim.client_secret()).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let expected: usize = sim
@@ -75,7 +62,7 @@ async fn once_catches_up_every_tenant_and_a_rerun_sends_nothing_twice() {
     assert!(stderr.contains("sink archive:"), "{stderr}");
 
     // Run again: checkpoints on disk, nothing new, nothing sent twice.
-    let again = run_once(&config, sim.client_secret()).await;
+    let again = support::run_forwarder_once(&config, sim.client_secret()).await;
     assert_eq!(
         again.status.code(),
         Some(0),
@@ -97,7 +84,7 @@ async fn a_wrong_secret_exits_1_and_names_the_aadsts_code() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = config(&sim, dir.path());
-    let out = run_once(&config, "not-the-secret").await;
+    let out = support::run_forwarder_once(&config, "not-the-secret").await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("AADSTS7000215"), "{stderr}");
@@ -113,7 +100,7 @@ async fn a_bad_config_exits_2_naming_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
     std::fs::write(&path, "[defaults]\noverlap = \"ten minutes\"\n").unwrap();
-    let out = run_once(&path.display().to_string(), "x").await;
+    let out = support::run_forwarder_once(&path.display().to_string(), "x").await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(

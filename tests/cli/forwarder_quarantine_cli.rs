@@ -5,10 +5,7 @@
 
 use crate::support;
 
-use support::example;
-
 use defender_siem::simulator::Simulator;
-use tokio::process::Command;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -20,16 +17,6 @@ fn page() -> Vec<u8> {
         b"{\"id\":\"da-bad\",\"title\":\"\xff\xfe\",\"lastUpdateTime\":\"2024-05-02T09:00:00Z\"}]}",
     );
     body
-}
-
-async fn run_once(config: &str, secret: &str) -> std::process::Output {
-    Command::new(example("forwarder"))
-        .args(["--config", config, "--once"])
-        .env("FWD_TEST_SECRET", secret)
-        .env("RUST_LOG", "warn")
-        .output()
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,7 +54,7 @@ async fn once_exits_1_naming_a_quarantined_alert_and_a_rerun_exits_0() {
     std::fs::write(&config, text).unwrap();
     let config = config.display().to_string();
 
-    let out = run_once(&config, sim.client_secret()).await;
+    let out = support::run_forwarder_once(&config, sim.client_secret()).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let quarantine = checkpoints.join("quarantine.jsonl");
@@ -86,7 +73,7 @@ async fn once_exits_1_naming_a_quarantined_alert_and_a_rerun_exits_0() {
     let kept = std::fs::read_to_string(&quarantine).unwrap();
     assert!(kept.contains("\"raw_base64\""), "{kept}");
 
-    let again = run_once(&config, sim.client_secret()).await;
+    let again = support::run_forwarder_once(&config, sim.client_secret()).await;
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert_eq!(again.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("quarantined alert #"), "{stderr}");

@@ -95,14 +95,7 @@ fn assert_clean(what: &str, text: &str, secrets: &[&str]) {
 }
 
 fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = format!("{err} | {err:?}");
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(" | ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    format!("{} | {err:?}", crate::support::error_chain(err))
 }
 
 /// An Entra error body that echoes `secrets` in every field.

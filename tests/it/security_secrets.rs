@@ -65,14 +65,7 @@ fn assert_no_query(what: &str, text: &str) {
 }
 
 fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = format!("{err} | {err:?} | {err:#?}");
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(" | ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    format!("{} | {err:?} | {err:#?}", crate::support::error_chain(err))
 }
 
 fn rule() -> NotificationRule {

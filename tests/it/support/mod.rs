@@ -108,3 +108,27 @@ pub fn assert_same_document(expected: &Value, actual: &Value, at: &str) {
         _ => assert_eq!(expected, actual, "{at}"),
     }
 }
+
+/// An error's `Display` followed by each of its sources', joined by ` | `.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(" | ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Runs the `forwarder` example once (`--once`) with `config`, the client
+/// secret in `FWD_TEST_SECRET` and warnings logged.
+pub async fn run_forwarder_once(config: &str, secret: &str) -> std::process::Output {
+    tokio::process::Command::new(example("forwarder"))
+        .args(["--config", config, "--once"])
+        .env("FWD_TEST_SECRET", secret)
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .unwrap()
+}
